@@ -1,0 +1,1 @@
+"""Programs that drive the hub from outside: the demo and the benchmarks."""

@@ -1,0 +1,86 @@
+"""Start the real `homevoice-hub` (or a peer server) as a subprocess and wait until it answers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from wyoming.client import AsyncTcpClient
+from wyoming.info import Describe
+
+
+def free_port() -> int:
+    """A TCP port free on loopback right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def _answers_describe(port: int) -> bool:
+    try:
+        async with asyncio.timeout(2):
+            async with AsyncTcpClient("127.0.0.1", port) as client:
+                await client.write_event(Describe().event())
+                event = await client.read_event()
+                return event is not None and event.type == "info"
+    except (OSError, TimeoutError):
+        return False
+
+
+def wait_ready(proc: subprocess.Popen[bytes], port: int, timeout_s: float = 120) -> None:
+    """Poll `describe` until the server answers; raise with its log if it exits or stalls."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode} before it was ready")
+        if asyncio.run(_answers_describe(port)):
+            return
+        time.sleep(0.2)
+    raise TimeoutError(f"server on port {port} not ready within {timeout_s} s")
+
+
+def stop(proc: subprocess.Popen[bytes], timeout_s: float = 15) -> int:
+    """SIGTERM, then SIGKILL if it does not exit in time; returns the exit code."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+    return int(proc.returncode)
+
+
+@contextlib.contextmanager
+def running_hub(
+    port: int | None = None, args: list[str] | None = None, log_path: Path | None = None
+) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
+    """The real hub on loopback for the duration of the block."""
+    port = port or free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "hub",
+        "--uri",
+        f"tcp://127.0.0.1:{port}",
+        "--no-zeroconf",
+        *(args or []),
+    ]
+    log = open(log_path, "wb") if log_path else subprocess.DEVNULL
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
+    try:
+        wait_ready(proc, port)
+        yield port, proc
+    finally:
+        stop(proc)
+        if log_path:
+            log.close()  # type: ignore[union-attr]

@@ -1,0 +1,1 @@
+"""The homevoice hub: speech-to-text, text-to-speech and wake words served over Wyoming."""

@@ -1,0 +1,120 @@
+"""`homevoice-hub` / `python -m hub`: the hub's command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from protocol.logs import LEVELS, setup_logging
+from protocol.settings import SettingsError, build, load_yaml, merge
+
+from .models import ModelNotFound
+from .settings import Device, HubSettings
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def parser() -> argparse.ArgumentParser:
+    """The flags; every one overrides the same setting in --config."""
+    p = argparse.ArgumentParser(
+        prog="homevoice-hub",
+        description="homevoice hub: Wyoming speech-to-text, text-to-speech and wake words.",
+    )
+    p.add_argument("--config", type=Path, help="YAML settings file (flags override it)")
+    p.add_argument("--uri", help="listen address, tcp://HOST:PORT (default tcp://0.0.0.0:10300)")
+    p.add_argument(
+        "--device", choices=[d.value for d in Device], help="auto (default), cpu or cuda"
+    )
+    p.add_argument("--stt-model", help="Whisper model name (tiny.en) or path to a CTranslate2 dir")
+    p.add_argument("--tts-voice", help="Piper voice name (en_US-joe-medium) or path to a .onnx")
+    p.add_argument(
+        "--wake-word",
+        action="append",
+        help="wake word name or .tflite path (repeatable; default: all bundled)",
+    )
+    p.add_argument(
+        "--data-dir",
+        action="append",
+        type=Path,
+        help="where to look for (and download) models (repeatable)",
+    )
+    p.add_argument(
+        "--allow-download",
+        action="store_true",
+        default=None,
+        help="download missing models into the first data dir (needs internet)",
+    )
+    p.add_argument("--no-zeroconf", action="store_true", help="do not announce on the LAN")
+    p.add_argument("--zeroconf-name", help="zeroconf service name (default homevoice-hub-<mac>)")
+    p.add_argument("--mqtt", help="MQTT broker URL mqtt://[user:pass@]host[:port], or none")
+    p.add_argument("--http-port", type=int, help="HTTP port for /health (0 = off, the default)")
+    p.add_argument("--log-level", choices=LEVELS, help="debug, info (default), warning, error")
+    return p
+
+
+def settings_from_args(args: argparse.Namespace) -> HubSettings:
+    """Merge the config file and the flags into validated settings."""
+    raw: dict[str, Any] = load_yaml(args.config) if args.config else {}
+    overrides: dict[str, Any] = {
+        "uri": args.uri,
+        "device": args.device,
+        "data_dirs": [str(d) for d in args.data_dir] if args.data_dir else None,
+        "allow_download": args.allow_download,
+        "zeroconf": False if args.no_zeroconf else None,
+        "zeroconf_name": args.zeroconf_name,
+        "mqtt": args.mqtt,
+        "http_port": args.http_port,
+        "log_level": args.log_level,
+        "stt": {"model": args.stt_model},
+        "tts": {"voice": args.tts_voice},
+        "wake": {"words": args.wake_word},
+    }
+    return build(HubSettings, merge(raw, overrides))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the hub until SIGINT/SIGTERM; exit non-zero on bad settings or missing models."""
+    args = parser().parse_args(argv)
+    try:
+        settings = settings_from_args(args)
+    except SettingsError as err:
+        print(f"homevoice-hub: {err}", file=sys.stderr)
+        return 2
+    setup_logging(settings.log_level)
+    if settings.mqtt != "none":
+        print(
+            "homevoice-hub: MQTT is not available in this version of the hub yet; use --mqtt none",
+            file=sys.stderr,
+        )
+        return 2
+
+    from .app import load_engines, serve
+
+    try:
+        engines = load_engines(settings)
+    except (ModelNotFound, RuntimeError) as err:
+        print(f"homevoice-hub: {err}", file=sys.stderr)
+        return 1
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await serve(settings, engines, stop)
+
+    try:
+        asyncio.run(run())
+    except OSError as err:
+        print(f"homevoice-hub: cannot listen on {settings.uri}: {err.strerror}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""The hub's lifecycle: load and warm models, serve Wyoming, announce, stop cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from pathlib import Path
+
+from aiohttp import web
+
+from protocol.discovery import ZeroconfAnnouncer, default_service_name
+from protocol.server import WyomingServer
+
+from .connection import Engines, HubConnection
+from .engines.stt import WhisperEngine
+from .engines.tts import PiperEngine
+from .engines.wake import WakeEngine
+from .info import build_info, package_version
+from .models import default_data_dir, resolve_piper_voice, resolve_stt_model, resolve_wake_word
+from .settings import HubSettings
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def data_dirs(settings: HubSettings) -> list[Path]:
+    """Configured data directories, else the default one."""
+    return list(settings.data_dirs) or [default_data_dir()]
+
+
+def load_engines(settings: HubSettings) -> Engines:
+    """Resolve, load and warm every model (blocking; before the loop starts serving)."""
+    dirs = data_dirs(settings)
+    stt_dir = resolve_stt_model(settings.stt.model, dirs, settings.allow_download)
+    stt = WhisperEngine(stt_dir, settings.stt.model, settings.stt, settings.device)
+    seconds = stt.load()
+    _LOGGER.info(
+        "Speech-to-text: %s from %s on %s (%s) in %.1f s",
+        settings.stt.model,
+        stt_dir,
+        stt.device,
+        stt.compute_type,
+        seconds,
+    )
+
+    names = [settings.tts.voice, *settings.tts.extra_voices]
+    voices = {
+        Path(n).name.removesuffix(".onnx"): resolve_piper_voice(n, dirs, settings.allow_download)
+        for n in dict.fromkeys(names)
+    }
+    tts = PiperEngine(voices, settings.tts, settings.device)
+    seconds = tts.load()
+    _LOGGER.info("Text-to-speech: %s on %s in %.1f s", ", ".join(voices), tts.providers[0], seconds)
+
+    wake: WakeEngine | None = None
+    if settings.wake.words:
+        models = [resolve_wake_word(name, dirs) for name in dict.fromkeys(settings.wake.words)]
+        wake = WakeEngine(models, settings.wake)
+        seconds = wake.load()
+        _LOGGER.info("Wake words: %s on cpu in %.1f s", ", ".join(wake.models), seconds)
+
+    info = build_info(stt, tts, wake, handle_languages=["en"])
+    return Engines(stt=stt, tts=tts, wake=wake, info=info)
+
+
+def _health_app(engines: Engines, started_monotonic: float) -> web.Application:
+    async def health(_request: web.Request) -> web.Response:
+        return web.json_response(
+            {
+                "status": "ok",
+                "version": package_version(),
+                "uptime_s": round(time.monotonic() - started_monotonic, 1),
+                "stt": engines.stt.name if engines.stt else None,
+                "tts": list(engines.tts.voices) if engines.tts else [],
+                "wake": list(engines.wake.models) if engines.wake else [],
+            }
+        )
+
+    app = web.Application()
+    app.router.add_get("/health", health)
+    return app
+
+
+async def serve(settings: HubSettings, engines: Engines, stop: asyncio.Event) -> None:
+    """Serve until `stop` is set, then unwind in reverse order."""
+    for engine in (engines.stt, engines.tts):
+        if engine is not None:
+            engine.start()
+    limits = settings.limits.frame_limits()
+    server = WyomingServer(
+        settings.tcp,
+        lambda peer, writer, lim: HubConnection(peer, writer, lim, engines),
+        limits,
+        max_connections=settings.limits.max_connections,
+    )
+    await server.start()
+    async with contextlib.AsyncExitStack() as stack:
+        stack.push_async_callback(server.stop)
+        if settings.zeroconf:
+            name = settings.zeroconf_name or default_service_name("homevoice-hub")
+            host = None if settings.tcp.host in ("0.0.0.0", "") else settings.tcp.host
+            announcer = ZeroconfAnnouncer(name, server.port, host=host)
+            try:
+                await announcer.start()
+                stack.push_async_callback(announcer.stop)
+            except OSError as err:
+                _LOGGER.warning("Zeroconf announcement failed (%s); continuing without it", err)
+        if settings.http_port:
+            runner = web.AppRunner(_health_app(engines, time.monotonic()))
+            await runner.setup()
+            stack.push_async_callback(runner.cleanup)
+            await web.TCPSite(runner, settings.tcp.host, settings.http_port).start()
+            _LOGGER.info("HTTP on port %d (/health)", settings.http_port)
+        _LOGGER.info("Ready on tcp://%s:%d", settings.tcp.host, server.port)
+        await stop.wait()
+        _LOGGER.info("Stopping")

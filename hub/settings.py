@@ -1,0 +1,181 @@
+"""The hub's settings: frozen dataclasses validated when built."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from urllib.parse import urlparse
+
+from protocol.framing import FrameLimits
+from protocol.logs import LEVELS
+from protocol.server import TcpUri
+from protocol.settings import check
+
+BUILTIN_WAKE_WORDS = ("hey_jarvis", "okay_nabu", "alexa", "hey_mycroft", "hey_rhasspy")
+
+
+class Device(StrEnum):
+    """Where inference runs; `auto` picks CUDA when CTranslate2 / onnxruntime see a GPU."""
+
+    AUTO = "auto"
+    CPU = "cpu"
+    CUDA = "cuda"
+
+
+@dataclass(frozen=True)
+class SttSettings:
+    """faster-whisper (CTranslate2) speech-to-text."""
+
+    model: str = "tiny.en"
+    language: str = "en"
+    beam_size: int = 1
+    compute_type: str = "auto"
+    cpu_threads: int = 0
+    concurrency: int = 0
+    min_window_s: float = 15.0
+    window_margin_s: float = 3.0
+    max_audio_s: float = 120.0
+
+    def __post_init__(self) -> None:
+        check(1 <= self.beam_size <= 10, "stt.beam_size", self.beam_size, "must be 1..10")
+        check(self.cpu_threads >= 0, "stt.cpu_threads", self.cpu_threads, "must be >= 0 (0 = all)")
+        check(self.concurrency >= 0, "stt.concurrency", self.concurrency, "must be >= 0 (0 = auto)")
+        check(
+            1.0 <= self.min_window_s <= 30.0, "stt.min_window_s", self.min_window_s, "must be 1..30"
+        )
+        check(
+            0 <= self.window_margin_s <= 10,
+            "stt.window_margin_s",
+            self.window_margin_s,
+            "must be 0..10",
+        )
+        check(0 < self.max_audio_s <= 3600, "stt.max_audio_s", self.max_audio_s, "must be 0..3600")
+        check(bool(self.model), "stt.model", self.model, "must not be empty")
+
+
+@dataclass(frozen=True)
+class TtsSettings:
+    """Piper text-to-speech."""
+
+    voice: str = "en_US-joe-medium"
+    extra_voices: tuple[str, ...] = ()
+    samples_per_chunk: int = 1024
+    concurrency: int = 0
+    max_text_chars: int = 10_000
+    first_clause_min_chars: int = 60
+
+    def __post_init__(self) -> None:
+        check(bool(self.voice), "tts.voice", self.voice, "must not be empty")
+        check(
+            64 <= self.samples_per_chunk <= 65536,
+            "tts.samples_per_chunk",
+            self.samples_per_chunk,
+            "must be 64..65536",
+        )
+        check(self.concurrency >= 0, "tts.concurrency", self.concurrency, "must be >= 0 (0 = auto)")
+        check(
+            1 <= self.max_text_chars <= 1_000_000,
+            "tts.max_text_chars",
+            self.max_text_chars,
+            "must be 1..1000000",
+        )
+        check(
+            self.first_clause_min_chars >= 0,
+            "tts.first_clause_min_chars",
+            self.first_clause_min_chars,
+            "must be >= 0 (0 = never split at commas)",
+        )
+
+
+@dataclass(frozen=True)
+class WakeSettings:
+    """openWakeWord detection on streamed audio."""
+
+    words: tuple[str, ...] = BUILTIN_WAKE_WORDS
+    threshold: float = 0.5
+    trigger_level: int = 1
+    refractory_s: float = 2.0
+
+    def __post_init__(self) -> None:
+        check(
+            0.0 < self.threshold < 1.0, "wake.threshold", self.threshold, "must be between 0 and 1"
+        )
+        check(
+            1 <= self.trigger_level <= 20, "wake.trigger_level", self.trigger_level, "must be 1..20"
+        )
+        check(0 <= self.refractory_s <= 60, "wake.refractory_s", self.refractory_s, "must be 0..60")
+
+
+@dataclass(frozen=True)
+class LimitSettings:
+    """Bounds on what one Wyoming peer may send, and on how many peers at once."""
+
+    max_line_bytes: int = 64 * 1024
+    max_data_bytes: int = 256 * 1024
+    max_payload_bytes: int = 1024 * 1024
+    idle_timeout_s: float = 120.0
+    frame_timeout_s: float = 10.0
+    write_timeout_s: float = 30.0
+    max_connections: int = 64
+
+    def __post_init__(self) -> None:
+        for name in ("max_line_bytes", "max_data_bytes", "max_payload_bytes", "max_connections"):
+            value = getattr(self, name)
+            check(value >= 1, f"limits.{name}", value, "must be at least 1")
+        for name in ("idle_timeout_s", "frame_timeout_s", "write_timeout_s"):
+            value = getattr(self, name)
+            check(value > 0, f"limits.{name}", value, "must be positive")
+
+    def frame_limits(self) -> FrameLimits:
+        """The framing bounds for the reader."""
+        return FrameLimits(
+            max_line_bytes=self.max_line_bytes,
+            max_data_bytes=self.max_data_bytes,
+            max_payload_bytes=self.max_payload_bytes,
+            idle_timeout_s=self.idle_timeout_s,
+            frame_timeout_s=self.frame_timeout_s,
+            write_timeout_s=self.write_timeout_s,
+        )
+
+
+@dataclass(frozen=True)
+class HubSettings:
+    """Everything the hub reads from `--config` and its flags."""
+
+    uri: str = "tcp://0.0.0.0:10300"
+    device: Device = Device.AUTO
+    data_dirs: tuple[Path, ...] = ()
+    allow_download: bool = False
+    zeroconf: bool = True
+    zeroconf_name: str = ""
+    mqtt: str = "none"
+    http_port: int = 0
+    log_level: str = "info"
+    stt: SttSettings = field(default_factory=SttSettings)
+    tts: TtsSettings = field(default_factory=TtsSettings)
+    wake: WakeSettings = field(default_factory=WakeSettings)
+    limits: LimitSettings = field(default_factory=LimitSettings)
+
+    def __post_init__(self) -> None:
+        try:
+            TcpUri.parse(self.uri)
+        except ValueError as err:
+            check(False, "uri", self.uri, str(err))
+        check(
+            0 <= self.http_port <= 65535, "http_port", self.http_port, "must be 0..65535 (0 = off)"
+        )
+        check(self.log_level in LEVELS, "log_level", self.log_level, f"must be one of {LEVELS}")
+        if self.mqtt != "none":
+            parsed = urlparse(self.mqtt)
+            check(
+                parsed.scheme in ("mqtt", "mqtts") and bool(parsed.hostname),
+                "mqtt",
+                self.mqtt,
+                "must be mqtt://[user:pass@]host[:port], mqtts://... or none",
+            )
+
+    @property
+    def tcp(self) -> TcpUri:
+        """The listening address."""
+        return TcpUri.parse(self.uri)

@@ -1,0 +1,1 @@
+"""What hub and satellite share: audio, bounded Wyoming framing, server, settings, discovery."""

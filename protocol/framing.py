@@ -1,0 +1,128 @@
+"""Bounded Wyoming frame reading: size limits and timeouts the `wyoming` library lacks.
+
+Writing uses the library's `async_write_event`, bounded by a timeout so a peer that stops
+reading cannot stall us.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from wyoming.event import Event, async_write_event
+
+from .errors import FrameTooLarge, MalformedFrame, ProtocolError, ReadTimedOut
+
+MAX_TYPE_CHARS = 64
+
+
+@dataclass(frozen=True)
+class FrameLimits:
+    """Bounds on what one peer may send and how long it may take."""
+
+    max_line_bytes: int = 64 * 1024
+    max_data_bytes: int = 256 * 1024
+    max_payload_bytes: int = 1024 * 1024
+    idle_timeout_s: float = 120.0
+    frame_timeout_s: float = 10.0
+    write_timeout_s: float = 30.0
+
+    def __post_init__(self) -> None:
+        for name in ("max_line_bytes", "max_data_bytes", "max_payload_bytes"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1")
+        for name in ("idle_timeout_s", "frame_timeout_s", "write_timeout_s"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be positive")
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"non-finite number {name} is not allowed")
+
+
+def _loads_object(raw: bytes, what: str) -> dict[str, Any]:
+    try:
+        value = json.loads(raw, parse_constant=_reject_constant)
+    except RecursionError as err:
+        raise MalformedFrame(f"{what} is nested too deeply") from err
+    except (ValueError, UnicodeDecodeError) as err:
+        raise MalformedFrame(f"{what} is not valid JSON: {err}") from err
+    if not isinstance(value, dict):
+        raise MalformedFrame(f"{what} must be a JSON object, got {type(value).__name__}")
+    return value
+
+
+def _length(header: dict[str, Any], key: str, limit: int) -> int:
+    value = header.get(key)
+    if value is None:
+        return 0
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise MalformedFrame(f"{key} must be an integer, got {value!r}")
+    if value < 0:
+        raise MalformedFrame(f"{key} must not be negative, got {value}")
+    if value > limit:
+        raise FrameTooLarge(f"{key} {value} exceeds the limit of {limit} bytes")
+    return value
+
+
+async def _timed(awaitable: Any, timeout_s: float, what: str) -> Any:
+    try:
+        return await asyncio.wait_for(awaitable, timeout_s)
+    except TimeoutError as err:
+        raise ReadTimedOut(f"no {what} within {timeout_s:g} s") from err
+
+
+async def read_event(reader: asyncio.StreamReader, limits: FrameLimits) -> Event | None:
+    """Read one event; None on a clean end of stream between events.
+
+    Raises a ProtocolError subclass on malformed or oversized input and on timeouts, and
+    asyncio.IncompleteReadError when the peer disconnects mid-frame.
+    """
+    try:
+        line = await _timed(reader.readuntil(b"\n"), limits.idle_timeout_s, "event header")
+    except asyncio.IncompleteReadError as err:
+        if not err.partial.strip():
+            return None
+        raise
+    except asyncio.LimitOverrunError as err:
+        raise FrameTooLarge(
+            f"event header line exceeds the limit of {limits.max_line_bytes} bytes"
+        ) from err
+    if len(line) > limits.max_line_bytes:
+        raise FrameTooLarge(f"event header line exceeds the limit of {limits.max_line_bytes} bytes")
+
+    header = _loads_object(line, "event header")
+    event_type = header.get("type")
+    if not isinstance(event_type, str) or not event_type or len(event_type) > MAX_TYPE_CHARS:
+        raise MalformedFrame(f"event type must be a non-empty string, got {event_type!r}")
+    data = header.get("data") or {}
+    if not isinstance(data, dict):
+        raise MalformedFrame(f"event data must be a JSON object, got {type(data).__name__}")
+
+    data_length = _length(header, "data_length", limits.max_data_bytes)
+    payload_length = _length(header, "payload_length", limits.max_payload_bytes)
+    if data_length:
+        raw = await _timed(reader.readexactly(data_length), limits.frame_timeout_s, "event data")
+        data = {**data, **_loads_object(raw, "event data")}
+    payload: bytes | None = None
+    if payload_length:
+        payload = await _timed(
+            reader.readexactly(payload_length), limits.frame_timeout_s, "event payload"
+        )
+    return Event(type=event_type, data=data, payload=payload)
+
+
+async def write_event(event: Event, writer: asyncio.StreamWriter, timeout_s: float) -> None:
+    """Write one event; raises ReadTimedOut's sibling ProtocolError if the peer stops reading."""
+    try:
+        await asyncio.wait_for(async_write_event(event, writer), timeout_s)
+    except TimeoutError as err:
+        raise PeerNotReading(f"peer did not read for {timeout_s:g} s") from err
+
+
+class PeerNotReading(ProtocolError):
+    """Our writes stalled: the peer stopped reading."""
+
+    code = "write-timeout"

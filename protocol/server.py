@@ -1,0 +1,160 @@
+"""A Wyoming TCP server that reads through the bounded reader and isolates bad peers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+from wyoming.error import Error
+from wyoming.event import Event
+
+from .errors import ProtocolError
+from .framing import FrameLimits, read_event, write_event
+
+_LOGGER = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TcpUri:
+    """A parsed `tcp://host:port` listening address."""
+
+    host: str
+    port: int
+
+    @staticmethod
+    def parse(uri: str) -> TcpUri:
+        """Parse `tcp://host:port`; raises ValueError naming what is wrong."""
+        parsed = urlparse(uri)
+        if parsed.scheme != "tcp":
+            raise ValueError(f"only tcp://host:port is supported, got {uri!r}")
+        if not parsed.hostname:
+            raise ValueError(f"missing host in {uri!r}")
+        try:
+            port = parsed.port
+        except ValueError as err:
+            raise ValueError(f"bad port in {uri!r}") from err
+        if port is None:
+            raise ValueError(f"missing port in {uri!r}")
+        return TcpUri(host=parsed.hostname, port=port)
+
+
+class Connection(ABC):
+    """One peer's session; `handle_event` returns False to end the connection."""
+
+    def __init__(self, peer: str, writer: asyncio.StreamWriter, limits: FrameLimits) -> None:
+        self.peer = peer
+        self._writer = writer
+        self._limits = limits
+        self._write_lock = asyncio.Lock()
+
+    async def send(self, event: Event) -> None:
+        """Write one event, bounded by the write timeout; events never interleave."""
+        async with self._write_lock:
+            await write_event(event, self._writer, self._limits.write_timeout_s)
+
+    async def send_error(self, code: str, text: str) -> None:
+        """Send a Wyoming `error` event."""
+        await self.send(Error(text=text, code=code).event())
+
+    @abstractmethod
+    async def handle_event(self, event: Event) -> bool:
+        """React to one event from the peer."""
+
+    async def close(self) -> None:  # noqa: B027 - optional hook
+        """Release what the session holds (background tasks, model slots)."""
+
+
+ConnectionFactory = Callable[[str, asyncio.StreamWriter, FrameLimits], Connection]
+
+
+class WyomingServer:
+    """Accepts peers, bounds their count, and reads every frame through the bounded reader."""
+
+    def __init__(
+        self,
+        uri: TcpUri,
+        factory: ConnectionFactory,
+        limits: FrameLimits,
+        max_connections: int = 64,
+    ) -> None:
+        self._uri = uri
+        self._factory = factory
+        self._limits = limits
+        self._max_connections = max_connections
+        self._server: asyncio.Server | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._ids = itertools.count(1)
+
+    @property
+    def port(self) -> int:
+        """The bound port (useful when asked for port 0)."""
+        assert self._server is not None and self._server.sockets
+        return int(self._server.sockets[0].getsockname()[1])
+
+    async def start(self) -> None:
+        """Bind and start accepting."""
+        self._server = await asyncio.start_server(
+            self._on_connect, self._uri.host, self._uri.port, limit=self._limits.max_line_bytes
+        )
+
+    async def stop(self) -> None:
+        """Stop accepting and end every open connection."""
+        if self._server is not None:
+            self._server.close()
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._server is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._server.wait_closed(), 5)
+
+    async def _on_connect(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        address = writer.get_extra_info("peername")
+        peer = f"#{next(self._ids)} {address[0]}:{address[1]}" if address else f"#{next(self._ids)}"
+        if len(self._tasks) >= self._max_connections:
+            _LOGGER.warning("Refused %s: already %d connections", peer, len(self._tasks))
+            writer.close()
+            return
+        self._tasks.add(task)
+        try:
+            await self._serve(peer, reader, writer)
+        finally:
+            self._tasks.discard(task)
+            writer.close()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(writer.wait_closed(), 2)
+
+    async def _serve(
+        self, peer: str, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        connection = self._factory(peer, writer, self._limits)
+        _LOGGER.debug("Connected %s", peer)
+        try:
+            while True:
+                event = await read_event(reader, self._limits)
+                if event is None or not await connection.handle_event(event):
+                    break
+        except ProtocolError as err:
+            _LOGGER.warning("Closing %s: %s", peer, err.message)
+            with contextlib.suppress(Exception):
+                await connection.send_error(err.code, err.message)
+        except (asyncio.IncompleteReadError, ConnectionError) as err:
+            _LOGGER.info("%s disconnected mid-stream (%s)", peer, type(err).__name__)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            _LOGGER.exception("Unexpected error serving %s", peer)
+            with contextlib.suppress(Exception):
+                await connection.send_error("internal-error", "internal error; see the hub log")
+        finally:
+            await connection.close()
+            _LOGGER.debug("Disconnected %s", peer)

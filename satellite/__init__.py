@@ -1,0 +1,1 @@
+"""The homevoice satellite (edge program); built in the satellite issue."""
