@@ -9,7 +9,10 @@ from __future__ import annotations
 import re
 
 _SENTENCE_END = re.compile(r"[.!?\u2026]+[\"')\]]*(?=\s)|\n+")
-_CLAUSE_END = re.compile(r"[,;:](?=\s)")
+# A clause ends at , ; : or before a conjunction that starts a new clause.
+_CLAUSE_END = re.compile(
+    r"[,;:](?=\s)|\w(?=\s+(?:and|but|or|so|because|while|although|then)\s)", re.IGNORECASE
+)
 _ABBREVIATIONS = frozenset(
     {"mr", "mrs", "ms", "dr", "st", "vs", "etc", "e.g", "i.e", "no", "approx", "prof", "jr", "sr"}
 )
@@ -24,12 +27,13 @@ def _is_abbreviation(text: str, end: int) -> bool:
 class ClauseBuffer:
     """Accumulates text fragments and yields complete pieces in order.
 
-    The first piece of a text is cut at a comma, semicolon or colon when the sentence it
-    starts is longer than `first_clause_min_chars`, so the first audio comes sooner; later
-    pieces are whole sentences. `first_clause_min_chars=0` never cuts at clauses.
+    The first piece of a text is cut at the end of its first clause (a comma, semicolon or
+    colon, or before a conjunction such as "and") when the sentence it starts is longer than
+    `first_clause_min_chars`, so the first audio comes sooner; later pieces are whole
+    sentences. `first_clause_min_chars=0` never cuts at clauses.
     """
 
-    def __init__(self, first_clause_min_chars: int = 60) -> None:
+    def __init__(self, first_clause_min_chars: int = 40) -> None:
         self._first_clause_min_chars = first_clause_min_chars
         self._buffer = ""
         self._emitted_any = False
@@ -95,7 +99,7 @@ class ClauseBuffer:
         return None
 
 
-def split_text(text: str, first_clause_min_chars: int = 60) -> list[str]:
+def split_text(text: str, first_clause_min_chars: int = 40) -> list[str]:
     """All pieces of a complete text."""
     buffer = ClauseBuffer(first_clause_min_chars)
     return buffer.add(text) + buffer.finish()

@@ -261,9 +261,8 @@ class HubConnection(Connection):
         tts = self._tts()
         started = False
         while (piece := await speech.pieces.get()) is not None:
-            started = await self._send_audio(
-                speech.voice, await tts.render(speech.voice, piece), started
-            )
+            pcm = await tts.render(speech.voice, piece, first=not started)
+            started = await self._send_audio(speech.voice, pcm, started)
         await self._finish_audio(speech.voice, started)
 
     async def _send_audio(self, voice: LoadedVoice, pcm: bytes, started: bool) -> bool:

@@ -63,7 +63,7 @@ class TtsSettings:
     samples_per_chunk: int = 1024
     concurrency: int = 0
     max_text_chars: int = 10_000
-    first_clause_min_chars: int = 60
+    first_clause_min_chars: int = 40
 
     def __post_init__(self) -> None:
         check(bool(self.voice), "tts.voice", self.voice, "must not be empty")

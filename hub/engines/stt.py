@@ -2,7 +2,7 @@
 
 Whisper pads every input to a 30 s window, so the encoder costs the same for a 2 s command as
 for 30 s of speech. CTranslate2 accepts a shorter window, so for short audio we encode only
-`max(min_window_s, audio + margin)`; when that output looks wrong (a repetition loop, a
+`max(min_window_s, audio + margin)`; when that output looks wrong (a repeated phrase, a
 hit on the length cap, or a low log-probability) we decode again with the full window.
 Audio longer than one window goes through faster-whisper's long-form path.
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import re
 import time
 import zlib
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ FULL_WINDOW_FRAMES = 3000
 MIN_AUDIO_S = 0.1
 MAX_COMPRESSION_RATIO = 2.0
 MIN_AVG_LOGPROB = -0.6
+REPEATED_NGRAM_WORDS = 4
 
 
 class SttError(Exception):
@@ -62,6 +64,13 @@ class SttResult:
 def _compression_ratio(text: str) -> float:
     raw = text.encode("utf-8")
     return len(raw) / max(1, len(zlib.compress(raw)))
+
+
+def _repeats_itself(text: str, n: int = REPEATED_NGRAM_WORDS) -> bool:
+    """True when some run of `n` words occurs twice: Whisper's loop on a short window."""
+    words = re.sub(r"[^\w' ]", " ", text.lower()).split()
+    grams = [tuple(words[i : i + n]) for i in range(len(words) - n + 1)]
+    return len(grams) != len(set(grams))
 
 
 class WhisperEngine:
@@ -202,6 +211,7 @@ class WhisperEngine:
         suspicious = (
             len(ids) >= max_tokens - 3
             or _compression_ratio(text) > MAX_COMPRESSION_RATIO
+            or _repeats_itself(text)
             or avg_logprob < MIN_AVG_LOGPROB
         )
         return text, suspicious

@@ -22,6 +22,7 @@ from hub.settings import Device, TtsSettings
 from protocol.audio import PcmFormat, float_to_pcm16
 
 from .device import onnx_providers
+from .limiter import PriorityLimiter
 
 _LOGGER = logging.getLogger(__name__)
 _ESPEAK_LOCK = threading.Lock()
@@ -65,7 +66,7 @@ class PiperEngine:
         self.providers: list[str] = []
         self.voices: dict[str, LoadedVoice] = {}
         self.default_voice = next(iter(voice_paths))
-        self._slots: asyncio.Semaphore | None = None
+        self._slots: PriorityLimiter | None = None
         self._concurrency = 1
 
     def load(self) -> float:
@@ -78,7 +79,8 @@ class PiperEngine:
         self.providers = onnx_providers(self._requested_device)
         cores = os.cpu_count() or 1
         on_gpu = self.providers[0] == "CUDAExecutionProvider"
-        self._concurrency = self.settings.concurrency or (2 if on_gpu else max(1, min(cores, 4)))
+        # On CPU one synthesis with every core beats several sharing them.
+        self._concurrency = self.settings.concurrency or (2 if on_gpu else 1)
         for name, path in self._voice_paths.items():
             config = json.loads(Path(f"{path}.json").read_text(encoding="utf-8"))
             options = onnxruntime.SessionOptions()
@@ -102,7 +104,7 @@ class PiperEngine:
 
     def start(self) -> None:
         """Create the concurrency limit on the running loop."""
-        self._slots = asyncio.Semaphore(self._concurrency)
+        self._slots = PriorityLimiter(self._concurrency)
 
     def voice(self, name: str | None) -> LoadedVoice:
         """The voice called `name` (None: the default); TtsError if unknown."""
@@ -121,10 +123,14 @@ class PiperEngine:
                 f"text of {chars} characters exceeds the limit of {self.settings.max_text_chars}",
             )
 
-    async def render(self, voice: LoadedVoice, text: str) -> bytes:
-        """16-bit PCM for one piece of text, rendered off the event loop."""
+    async def render(self, voice: LoadedVoice, text: str, first: bool = True) -> bytes:
+        """16-bit PCM for one piece of text, rendered off the event loop.
+
+        The first piece of an answer goes ahead of later pieces of other answers: those
+        are already playing, and their listeners have audio until the next piece is due.
+        """
         assert self._slots is not None, "start() first"
-        async with self._slots:
+        async with self._slots.slot(priority=0 if first else 1):
             try:
                 return await asyncio.to_thread(self.render_sync, voice, text)
             except Exception as err:
@@ -132,8 +138,8 @@ class PiperEngine:
 
     async def render_pieces(self, voice: LoadedVoice, pieces: list[str]) -> AsyncIterator[bytes]:
         """Render pieces in order, yielding each one's audio as soon as it is ready."""
-        for piece in pieces:
-            yield await self.render(voice, piece)
+        for index, piece in enumerate(pieces):
+            yield await self.render(voice, piece, first=index == 0)
 
     def render_sync(self, loaded: LoadedVoice, text: str) -> bytes:
         """Blocking synthesis of one piece of text (one or more sentences)."""
