@@ -87,11 +87,10 @@ async def serve(settings: HubSettings, engines: Engines, stop: asyncio.Event) ->
     for engine in (engines.stt, engines.tts):
         if engine is not None:
             engine.start()
-    limits = settings.limits.frame_limits()
     server = WyomingServer(
         settings.tcp,
         lambda peer, writer, lim: HubConnection(peer, writer, lim, engines),
-        limits,
+        settings.limits,
         max_connections=settings.limits.max_connections,
     )
     await server.start()

@@ -28,14 +28,14 @@ from protocol.framing import FrameLimits
 from protocol.server import Connection
 
 from .clauses import ClauseBuffer, split_text
-from .engines.stt import SttError, WhisperEngine
-from .engines.tts import LoadedVoice, PiperEngine, TtsError
-from .engines.wake import WakeDetector, WakeEngine, WakeError
+from .engines.errors import EngineError, SttError, TtsError, WakeError
+from .engines.stt import WhisperEngine
+from .engines.tts import LoadedVoice, PiperEngine
+from .engines.wake import WakeDetector, WakeEngine
 
 _LOGGER = logging.getLogger(__name__)
 
 NOT_HANDLED_TEXT = "Sorry, I can't carry out commands yet."
-RequestError = SttError | TtsError | WakeError
 E = TypeVar("E")
 
 
@@ -87,7 +87,7 @@ class HubConnection(Connection):
     async def handle_event(self, event: Event) -> bool:
         try:
             return await self._dispatch(event)
-        except (SttError, TtsError, WakeError) as err:
+        except EngineError as err:
             _LOGGER.warning("%s: %s", self.peer, err.message)
             await self.send_error(err.code, err.message)
             return False
@@ -128,7 +128,7 @@ class HubConnection(Connection):
         return True
 
     @staticmethod
-    def _require(engine: E | None, error: type[RequestError], what: str) -> E:
+    def _require(engine: E | None, error: type[EngineError], what: str) -> E:
         if engine is None:
             raise error("service-disabled", f"{what} is turned off on this hub")
         return engine

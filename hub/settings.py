@@ -108,34 +108,15 @@ class WakeSettings:
 
 
 @dataclass(frozen=True)
-class LimitSettings:
+class LimitSettings(FrameLimits):
     """Bounds on what one Wyoming peer may send, and on how many peers at once."""
 
-    max_line_bytes: int = 64 * 1024
-    max_data_bytes: int = 256 * 1024
-    max_payload_bytes: int = 1024 * 1024
-    idle_timeout_s: float = 120.0
-    frame_timeout_s: float = 10.0
-    write_timeout_s: float = 30.0
     max_connections: int = 64
 
     def __post_init__(self) -> None:
-        for name in ("max_line_bytes", "max_data_bytes", "max_payload_bytes", "max_connections"):
-            value = getattr(self, name)
-            check(value >= 1, f"limits.{name}", value, "must be at least 1")
-        for name in ("idle_timeout_s", "frame_timeout_s", "write_timeout_s"):
-            value = getattr(self, name)
-            check(value > 0, f"limits.{name}", value, "must be positive")
-
-    def frame_limits(self) -> FrameLimits:
-        """The framing bounds for the reader."""
-        return FrameLimits(
-            max_line_bytes=self.max_line_bytes,
-            max_data_bytes=self.max_data_bytes,
-            max_payload_bytes=self.max_payload_bytes,
-            idle_timeout_s=self.idle_timeout_s,
-            frame_timeout_s=self.frame_timeout_s,
-            write_timeout_s=self.write_timeout_s,
+        super().__post_init__()
+        check(
+            self.max_connections >= 1, "max_connections", self.max_connections, "must be at least 1"
         )
 
 

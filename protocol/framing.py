@@ -14,6 +14,7 @@ from typing import Any
 from wyoming.event import Event, async_write_event
 
 from .errors import FrameTooLarge, MalformedFrame, ProtocolError, ReadTimedOut
+from .settings import check
 
 MAX_TYPE_CHARS = 64
 
@@ -31,11 +32,11 @@ class FrameLimits:
 
     def __post_init__(self) -> None:
         for name in ("max_line_bytes", "max_data_bytes", "max_payload_bytes"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be at least 1")
+            value = getattr(self, name)
+            check(isinstance(value, int) and value >= 1, name, value, "must be at least 1")
         for name in ("idle_timeout_s", "frame_timeout_s", "write_timeout_s"):
-            if getattr(self, name) <= 0:
-                raise ValueError(f"{name} must be positive")
+            value = getattr(self, name)
+            check(value > 0, name, value, "must be positive")
 
 
 def _reject_constant(name: str) -> Any:

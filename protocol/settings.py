@@ -76,7 +76,7 @@ def build(cls: type[T], raw: Any, prefix: str = "") -> T:
     try:
         return cls(**values)
     except SettingsError as err:
-        if prefix and not err.key.startswith(prefix):
+        if prefix and not err.key.startswith(f"{prefix}."):
             raise SettingsError(_join(prefix, err.key), err.value, err.reason) from None
         raise
 

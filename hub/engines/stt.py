@@ -26,6 +26,7 @@ from hub.settings import Device, SttSettings
 from protocol.audio import STT_FORMAT, pcm16_to_float
 
 from .device import ctranslate2_device
+from .errors import SttError
 
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
@@ -38,15 +39,6 @@ MIN_AUDIO_S = 0.1
 MAX_COMPRESSION_RATIO = 2.0
 MIN_AVG_LOGPROB = -0.6
 REPEATED_NGRAM_WORDS = 4
-
-
-class SttError(Exception):
-    """Speech-to-text failed; `code` goes into the Wyoming `error` event."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 @dataclass(frozen=True)

@@ -22,19 +22,11 @@ from hub.settings import Device, TtsSettings
 from protocol.audio import PcmFormat, float_to_pcm16
 
 from .device import onnx_providers
+from .errors import TtsError
 from .limiter import PriorityLimiter
 
 _LOGGER = logging.getLogger(__name__)
 _ESPEAK_LOCK = threading.Lock()
-
-
-class TtsError(Exception):
-    """Synthesis failed or was refused; `code` goes into the Wyoming `error` event."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 @dataclass

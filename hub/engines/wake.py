@@ -14,16 +14,9 @@ from hub.models import WakeModelFile, builtin_wake_dir
 from hub.settings import WakeSettings
 from protocol.audio import STT_FORMAT
 
+from .errors import WakeError
+
 _LOGGER = logging.getLogger(__name__)
-
-
-class WakeError(Exception):
-    """A wake request we cannot serve; `code` goes into the Wyoming `error` event."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 @dataclass(frozen=True)
