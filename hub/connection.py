@@ -24,6 +24,7 @@ from wyoming.tts import (
 from wyoming.wake import Detect, Detection, NotDetected
 
 from protocol.audio import PcmConverter, PcmFormat
+from protocol.events import parse
 from protocol.framing import FrameLimits
 from protocol.server import Connection
 
@@ -54,7 +55,6 @@ class _AudioIn:
     """An incoming audio stream converted to 16 kHz mono 16-bit."""
 
     converter: PcmConverter
-    purpose: str  # "stt" or "wake"
     language: str | None = None
     pcm: bytearray = field(default_factory=bytearray)
     detector: WakeDetector | None = None
@@ -80,7 +80,7 @@ class HubConnection(Connection):
     ) -> None:
         super().__init__(peer, writer, limits)
         self._engines = engines
-        self._next: tuple[str, Transcribe | Detect] | None = None
+        self._next: Transcribe | Detect | None = None
         self._audio: _AudioIn | None = None
         self._speech: _SpeechOut | None = None
 
@@ -94,34 +94,34 @@ class HubConnection(Connection):
 
     async def _dispatch(self, event: Event) -> bool:
         if AudioChunk.is_type(event.type):
-            return await self._on_audio_chunk(AudioChunk.from_event(event))
+            return await self._on_audio_chunk(parse(AudioChunk, event))
         if Describe.is_type(event.type):
             await self.send(self._engines.info.event())
         elif Ping.is_type(event.type):
-            await self.send(Pong(text=Ping.from_event(event).text).event())
+            await self.send(Pong(text=parse(Ping, event).text).event())
         elif Transcribe.is_type(event.type):
             self._require(self._engines.stt, SttError, "speech-to-text")
-            self._next = ("stt", Transcribe.from_event(event))
+            self._next = parse(Transcribe, event)
         elif Detect.is_type(event.type):
-            detect = Detect.from_event(event)
+            detect = parse(Detect, event)
             wake = self._require(self._engines.wake, WakeError, "wake word detection")
             wake.detector(detect.names).close()  # refuse unknown names now, not at audio-start
-            self._next = ("wake", detect)
+            self._next = detect
         elif AudioStart.is_type(event.type):
-            self._on_audio_start(AudioStart.from_event(event))
+            self._on_audio_start(parse(AudioStart, event))
         elif AudioStop.is_type(event.type):
             await self._on_audio_stop()
         elif Synthesize.is_type(event.type):
             if self._speech is None:  # while streaming it repeats the text for old clients
-                await self._synthesize(Synthesize.from_event(event))
+                await self._synthesize(parse(Synthesize, event))
         elif SynthesizeStart.is_type(event.type):
-            self._on_synthesize_start(SynthesizeStart.from_event(event))
+            self._on_synthesize_start(parse(SynthesizeStart, event))
         elif SynthesizeChunk.is_type(event.type):
-            await self._on_synthesize_chunk(SynthesizeChunk.from_event(event))
+            await self._on_synthesize_chunk(parse(SynthesizeChunk, event))
         elif SynthesizeStop.is_type(event.type):
             await self._on_synthesize_stop()
         elif Transcript.is_type(event.type):
-            await self._on_handle(Transcript.from_event(event))
+            await self._on_handle(parse(Transcript, event))
         else:
             _LOGGER.info("%s sent an event the hub does not serve: %s", self.peer, event.type)
             await self.send_error("unsupported-event", f"the hub does not serve {event.type!r}")
@@ -137,10 +137,10 @@ class HubConnection(Connection):
 
     def _on_audio_start(self, start: AudioStart) -> None:
         fmt = PcmFormat(rate_hz=start.rate, width=start.width, channels=start.channels)
-        purpose, request = self._next or ("stt", Transcribe())
+        request = self._next or Transcribe()
         self._next = None
         self._close_audio()
-        audio = _AudioIn(converter=PcmConverter(fmt), purpose=purpose)
+        audio = _AudioIn(converter=PcmConverter(fmt))
         if isinstance(request, Detect):
             wake = self._require(self._engines.wake, WakeError, "wake word detection")
             audio.detector = wake.detector(request.names)
@@ -163,12 +163,8 @@ class HubConnection(Connection):
             await self._detect(audio, pcm)
             return True
         audio.pcm += pcm
-        stt = self._engines.stt
-        assert stt is not None
-        if len(audio.pcm) > stt.settings.max_audio_s * 32000:
-            raise SttError(
-                "audio-too-long", f"audio exceeds the limit of {stt.settings.max_audio_s:g} s"
-            )
+        assert self._engines.stt is not None
+        self._engines.stt.check_length(len(audio.pcm))
         return True
 
     async def _detect(self, audio: _AudioIn, pcm: bytes) -> None:

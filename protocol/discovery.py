@@ -85,7 +85,8 @@ class ZeroconfAnnouncer:
     async def _register(self, host: str) -> None:
         assert self._zc is not None
         self._info = self._service_info(host)
-        await self._zc.async_register_service(self._info, allow_name_change=True)
+        # The call schedules the announcement; the task it returns completes once it is sent.
+        await (await self._zc.async_register_service(self._info, allow_name_change=True))
         _LOGGER.info("Zeroconf: announced %s at %s:%d", self._info.name, host, self.port)
 
     async def _watch_address(self) -> None:
@@ -96,7 +97,7 @@ class ZeroconfAnnouncer:
                 continue
             try:
                 if self._info is not None and self._zc is not None:
-                    await self._zc.async_unregister_service(self._info)
+                    await (await self._zc.async_unregister_service(self._info))
                 await self._register(host)
             except Exception:
                 _LOGGER.exception("Zeroconf: re-announcing at %s failed", host)
@@ -111,7 +112,8 @@ class ZeroconfAnnouncer:
             return
         try:
             if self._info is not None:
-                await asyncio.wait_for(self._zc.async_unregister_service(self._info), 5)
+                async with asyncio.timeout(5):  # goodbye packets sent before we close
+                    await (await self._zc.async_unregister_service(self._info))
         except Exception:
             _LOGGER.warning("Zeroconf: unregistering %s failed", self.name)
         finally:

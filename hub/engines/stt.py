@@ -116,14 +116,19 @@ class WhisperEngine:
         """Create the concurrency limit on the running loop."""
         self._slots = asyncio.Semaphore(self._concurrency)
 
-    async def transcribe(self, pcm16: bytes, language: str | None) -> SttResult:
-        """Transcribe 16 kHz mono 16-bit audio off the event loop."""
-        audio_s = len(pcm16) / (2 * STT_FORMAT.rate_hz)
+    def check_length(self, byte_count: int) -> float:
+        """Seconds of 16 kHz 16-bit audio in `byte_count`; SttError above `max_audio_s`."""
+        audio_s = byte_count / (STT_FORMAT.frame_bytes * STT_FORMAT.rate_hz)
         if audio_s > self.settings.max_audio_s:
             raise SttError(
                 "audio-too-long",
                 f"{audio_s:.0f} s of audio exceeds the limit of {self.settings.max_audio_s:g} s",
             )
+        return audio_s
+
+    async def transcribe(self, pcm16: bytes, language: str | None) -> SttResult:
+        """Transcribe 16 kHz mono 16-bit audio off the event loop."""
+        audio_s = self.check_length(len(pcm16))
         lang = self._language(language)
         if audio_s < MIN_AUDIO_S:
             return SttResult("", lang, audio_s, 0.0, 0.0, False)

@@ -103,6 +103,27 @@ async def test_broken_frames_get_an_error_and_a_close(
     await still_serves(hub_port, command_speech)
 
 
+@pytest.mark.parametrize(
+    "data",
+    [
+        frame("audio-start", {"rate": 16000, "width": 2}),
+        frame("synthesize", {"voice": {"name": "x"}}),
+        frame("synthesize", {"text": 5}),
+        frame("synthesize", {"text": "Hi.", "voice": {"name": ["a"]}}),
+        frame("detect", {"names": "hey_jarvis"}),
+        frame("transcribe", {"language": 5}),
+        frame("synthesize-start") + frame("synthesize-chunk", {"text": None}),
+    ],
+)
+async def test_missing_or_mistyped_fields(hub_port: int, data: bytes) -> None:
+    peer = await Raw.open(hub_port)
+    try:
+        await peer.send(data)
+        only_error(await peer.events_until_closed(), "malformed-frame")
+    finally:
+        peer.close()
+
+
 async def test_unknown_event_and_stray_audio_keep_the_connection(hub_port: int) -> None:
     peer = await Raw.open(hub_port)
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 
 from zeroconf import IPVersion, ServiceStateChange, Zeroconf
 from zeroconf.asyncio import AsyncServiceBrowser, AsyncServiceInfo, AsyncZeroconf
@@ -20,22 +21,22 @@ async def test_announce_is_seen_and_goodbye_removes_it() -> None:
 
     observer = AsyncZeroconf(interfaces=["127.0.0.1"], ip_version=IPVersion.V4Only)
     browser = AsyncServiceBrowser(observer.zeroconf, SERVICE_TYPE, handlers=[on_change])
-    announcer = ZeroconfAnnouncer(
-        "homevoice-test", 10399, host="127.0.0.1", interfaces=["127.0.0.1"]
-    )
+    service = f"homevoice-test-{uuid.uuid4().hex[:8]}"  # runs side by side must not collide
+    announcer = ZeroconfAnnouncer(service, 10399, host="127.0.0.1", interfaces=["127.0.0.1"])
     try:
         await announcer.start()
         name, change = await asyncio.wait_for(changes.get(), 10)
-        assert (name, change) == (f"homevoice-test.{SERVICE_TYPE}", ServiceStateChange.Added)
+        while name != f"{service}.{SERVICE_TYPE}":  # another run's service on the same loopback
+            name, change = await asyncio.wait_for(changes.get(), 10)
+        assert change is ServiceStateChange.Added
 
         info = AsyncServiceInfo(SERVICE_TYPE, name)
         assert await info.async_request(observer.zeroconf, 3000)
         assert (info.port, info.parsed_addresses()) == (10399, ["127.0.0.1"])
 
         await announcer.stop()
-        while change is not ServiceStateChange.Removed:
+        while (name, change) != (f"{service}.{SERVICE_TYPE}", ServiceStateChange.Removed):
             name, change = await asyncio.wait_for(changes.get(), 10)
-        assert name == f"homevoice-test.{SERVICE_TYPE}"
     finally:
         await announcer.stop()
         await browser.async_cancel()
