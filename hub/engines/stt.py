@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import os
 import re
 import time
 import zlib
@@ -103,7 +104,7 @@ class WhisperEngine:
             str(self.model_dir),
             device=self.device,
             compute_type=self.compute_type,
-            cpu_threads=self.settings.cpu_threads,
+            cpu_threads=self.settings.cpu_threads or (os.cpu_count() or 1),
             num_workers=concurrency,
         )
         self._model = model
