@@ -105,7 +105,7 @@ class HubConnection(Connection):
         elif Detect.is_type(event.type):
             detect = parse(Detect, event)
             wake = self._require(self._engines.wake, WakeError, "wake word detection")
-            wake.detector(detect.names).close()  # refuse unknown names now, not at audio-start
+            wake.check_names(detect.names)  # refuse unknown names now, not at audio-start
             self._next = detect
         elif AudioStart.is_type(event.type):
             self._on_audio_start(parse(AudioStart, event))

@@ -116,18 +116,21 @@ class WakeEngine:
         detector.close()
         return time.perf_counter() - started
 
-    def detector(self, names: list[str] | None) -> WakeDetector:
-        """A fresh detector for `names` (all configured wake words when None or empty)."""
+    def check_names(self, names: list[str] | None) -> list[WakeModelFile]:
+        """The models for `names` (all configured wake words when None or empty)."""
         if not self.models:
             raise WakeError("no-wake-words", "this hub has no wake words configured")
-        chosen = list(self.models.values())
-        if names:
-            unknown = [n for n in names if n not in self.models]
-            if unknown:
-                raise WakeError(
-                    "unknown-wake-word",
-                    f"unknown wake word(s) {', '.join(unknown)}; this hub has: "
-                    f"{', '.join(self.models)}",
-                )
-            chosen = [self.models[n] for n in dict.fromkeys(names)]
-        return WakeDetector(chosen, self.settings)
+        if not names:
+            return list(self.models.values())
+        unknown = [n for n in names if n not in self.models]
+        if unknown:
+            raise WakeError(
+                "unknown-wake-word",
+                f"unknown wake word(s) {', '.join(unknown)}; this hub has: "
+                f"{', '.join(self.models)}",
+            )
+        return [self.models[n] for n in dict.fromkeys(names)]
+
+    def detector(self, names: list[str] | None) -> WakeDetector:
+        """A fresh detector for `names` (all configured wake words when None or empty)."""
+        return WakeDetector(self.check_names(names), self.settings)
