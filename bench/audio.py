@@ -48,9 +48,18 @@ def _piper_voice():
 
 
 def piper_speech(text: str, rate_hz: int = STT_FORMAT.rate_hz) -> bytes:
-    """`text` spoken by Piper's en_US-joe-medium, as 16-bit mono PCM at `rate_hz`."""
+    """`text` spoken by Piper's en_US-joe-medium, as 16-bit mono PCM at `rate_hz`.
+
+    The noise scales are zero, so the same text always gives the same audio: tests and
+    benchmarks are repeatable.
+    """
+    from piper.config import SynthesisConfig
+
     voice = _piper_voice()
-    audio = np.concatenate([chunk.audio_float_array for chunk in voice.synthesize(text)])
+    repeatable = SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0)
+    audio = np.concatenate(
+        [chunk.audio_float_array for chunk in voice.synthesize(text, syn_config=repeatable)]
+    )
     native = int(voice.config.sample_rate)
     if rate_hz != native:
         audio = soxr.resample(audio, native, rate_hz)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -13,9 +13,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from wyoming.client import AsyncTcpClient
-from wyoming.info import Describe
-
 
 def free_port() -> int:
     """A TCP port free on loopback right now."""
@@ -24,14 +21,17 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def _answers_describe(port: int) -> bool:
+def _answers_describe(port: int) -> bool:
+    """A blocking Wyoming `describe` over a plain socket: usable with or without a loop."""
     try:
-        async with asyncio.timeout(2):
-            async with AsyncTcpClient("127.0.0.1", port) as client:
-                await client.write_event(Describe().event())
-                event = await client.read_event()
-                return event is not None and event.type == "info"
-    except (OSError, TimeoutError):
+        with socket.create_connection(("127.0.0.1", port), timeout=2) as sock:
+            sock.sendall(b'{"type": "describe"}\n')
+            header = sock.makefile("rb").readline(65536)
+    except OSError:
+        return False
+    try:
+        return bool(json.loads(header).get("type") == "info")
+    except ValueError:
         return False
 
 
@@ -41,7 +41,7 @@ def wait_ready(proc: subprocess.Popen[bytes], port: int, timeout_s: float = 120)
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"server exited with {proc.returncode} before it was ready")
-        if asyncio.run(_answers_describe(port)):
+        if _answers_describe(port):
             return
         time.sleep(0.2)
     raise TimeoutError(f"server on port {port} not ready within {timeout_s} s")

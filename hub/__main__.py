@@ -67,7 +67,7 @@ def settings_from_args(args: argparse.Namespace) -> HubSettings:
         "allow_download": args.allow_download,
         "zeroconf": False if args.no_zeroconf else None,
         "zeroconf_name": args.zeroconf_name,
-        "mqtt": args.mqtt,
+        "mqtt": {"url": args.mqtt},
         "http_port": args.http_port,
         "log_level": args.log_level,
         "stt": {"model": args.stt_model},
@@ -86,12 +86,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"homevoice-hub: {err}", file=sys.stderr)
         return 2
     setup_logging(settings.log_level)
-    if settings.mqtt != "none":
-        print(
-            "homevoice-hub: MQTT is not available in this version of the hub yet; use --mqtt none",
-            file=sys.stderr,
-        )
-        return 2
 
     from .app import load_engines, serve
 

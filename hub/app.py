@@ -11,6 +11,7 @@ from pathlib import Path
 from aiohttp import web
 
 from protocol.discovery import ZeroconfAnnouncer, default_service_name
+from protocol.mqtt import MqttNode, NodeTopics, device_discovery
 from protocol.server import WyomingServer
 
 from .connection import Engines, HubConnection
@@ -66,20 +67,44 @@ def load_engines(settings: HubSettings) -> Engines:
 
 def _health_app(engines: Engines, started_monotonic: float) -> web.Application:
     async def health(_request: web.Request) -> web.Response:
-        return web.json_response(
-            {
-                "status": "ok",
-                "version": package_version(),
-                "uptime_s": round(time.monotonic() - started_monotonic, 1),
-                "stt": engines.stt.name if engines.stt else None,
-                "tts": list(engines.tts.voices) if engines.tts else [],
-                "wake": list(engines.wake.models) if engines.wake else [],
-            }
-        )
+        uptime_s = round(time.monotonic() - started_monotonic, 1)
+        return web.json_response({"status": "ok", "uptime_s": uptime_s, **_hub_state(engines)})
 
     app = web.Application()
     app.router.add_get("/health", health)
     return app
+
+
+def _hub_state(engines: Engines) -> dict[str, object]:
+    return {
+        "state": "idle",
+        "version": package_version(),
+        "stt": engines.stt.name if engines.stt else None,
+        "stt_device": engines.stt.device if engines.stt else None,
+        "tts": list(engines.tts.voices) if engines.tts else [],
+        "wake": list(engines.wake.models) if engines.wake else [],
+    }
+
+
+def _hub_discovery(topics: NodeTopics) -> dict[str, object]:
+    """The hub as one Home Assistant device with a status sensor (attributes: its models)."""
+    status = {
+        "platform": "sensor",
+        "name": "Status",
+        "icon": "mdi:account-voice",
+        "state_topic": topics.state,
+        "value_template": "{{ value_json.state }}",
+        "json_attributes_topic": topics.state,
+    }
+    return device_discovery(topics, "homevoice hub", "hub", package_version(), {"status": status})
+
+
+async def _stop_mqtt(node: MqttNode, task: asyncio.Task[None]) -> None:
+    await node.stop()
+    try:
+        await asyncio.wait_for(task, 5)
+    except TimeoutError:
+        _LOGGER.warning("MQTT: no clean disconnect within 5 s")
 
 
 async def serve(settings: HubSettings, engines: Engines, stop: asyncio.Event) -> None:
@@ -111,6 +136,12 @@ async def serve(settings: HubSettings, engines: Engines, stop: asyncio.Event) ->
             stack.push_async_callback(runner.cleanup)
             await web.TCPSite(runner, settings.tcp.host, settings.http_port).start()
             _LOGGER.info("HTTP on port %d (/health)", settings.http_port)
+        if settings.mqtt.enabled:
+            node_id = settings.mqtt.node_id or "hub"
+            node = MqttNode(settings.mqtt, node_id, lambda: _hub_discovery(node.topics))
+            node.update_state(**_hub_state(engines))
+            mqtt_task = asyncio.create_task(node.run(), name="mqtt")
+            stack.push_async_callback(_stop_mqtt, node, mqtt_task)
         _LOGGER.info("Ready on tcp://%s:%d", settings.tcp.host, server.port)
         await stop.wait()
         _LOGGER.info("Stopping")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from urllib.parse import urlparse
 
 from protocol.framing import FrameLimits
 from protocol.logs import LEVELS
+from protocol.mqtt import MqttSettings
 from protocol.server import TcpUri
 from protocol.settings import check
 
@@ -130,7 +130,7 @@ class HubSettings:
     allow_download: bool = False
     zeroconf: bool = True
     zeroconf_name: str = ""
-    mqtt: str = "none"
+    mqtt: MqttSettings = field(default_factory=MqttSettings)
     http_port: int = 0
     log_level: str = "info"
     stt: SttSettings = field(default_factory=SttSettings)
@@ -147,14 +147,6 @@ class HubSettings:
             0 <= self.http_port <= 65535, "http_port", self.http_port, "must be 0..65535 (0 = off)"
         )
         check(self.log_level in LEVELS, "log_level", self.log_level, f"must be one of {LEVELS}")
-        if self.mqtt != "none":
-            parsed = urlparse(self.mqtt)
-            check(
-                parsed.scheme in ("mqtt", "mqtts") and bool(parsed.hostname),
-                "mqtt",
-                self.mqtt,
-                "must be mqtt://[user:pass@]host[:port], mqtts://... or none",
-            )
 
     @property
     def tcp(self) -> TcpUri:

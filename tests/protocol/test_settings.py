@@ -22,6 +22,7 @@ def test_example_config_loads_with_its_values() -> None:
     assert settings.tts.voice == "en_US-joe-medium"
     assert "hey_jarvis" in settings.wake.words
     assert settings.limits.max_payload_bytes == 1048576
+    assert settings.mqtt.url == "none" and settings.mqtt.node_id == "hub"
     assert settings.data_dirs[0].is_absolute()  # ~ expanded
 
 
@@ -34,7 +35,8 @@ def test_example_config_loads_with_its_values() -> None:
         ({"uri": "udp://x:1"}, "uri", "tcp://"),
         ({"wake": {"threshold": "high"}}, "wake.threshold", "number"),
         ({"limits": {"idle_timeout_s": 0}}, "limits.idle_timeout_s", "positive"),
-        ({"mqtt": "http://broker"}, "mqtt", "mqtt://"),
+        ({"mqtt": {"url": "http://broker"}}, "mqtt.url", "mqtt://"),
+        ({"mqtt": "mqtt://broker"}, "mqtt", "mapping"),
         ({"http_port": True}, "http_port", "integer"),
         ({"tts": 5}, "tts", "mapping"),
     ],

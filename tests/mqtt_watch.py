@@ -1,0 +1,84 @@
+"""A test-side MQTT subscriber that records messages and waits for the ones a test expects."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+
+import aiomqtt
+
+
+@dataclass(frozen=True)
+class Seen:
+    """One message as the watcher received it."""
+
+    topic: str
+    payload: str
+    retain: bool
+
+
+class Watcher:
+    """Subscribed to `#` on the broker; `wait_for` returns the first matching message."""
+
+    def __init__(self) -> None:
+        self.messages: list[Seen] = []
+        self._changed = asyncio.Condition()
+
+    async def _collect(self, client: aiomqtt.Client) -> None:
+        async for message in client.messages:
+            payload = message.payload
+            text = (
+                payload.decode() if isinstance(payload, bytes | bytearray) else str(payload or "")
+            )
+            async with self._changed:
+                self.messages.append(Seen(message.topic.value, text, bool(message.retain)))
+                self._changed.notify_all()
+
+    async def wait_for(
+        self,
+        topic: str,
+        match: Callable[[str], bool] = lambda _: True,
+        timeout_s: float = 10,
+        after: int = 0,
+    ) -> Seen:
+        """The first message on `topic` (at index >= `after`) whose payload matches."""
+
+        def found() -> Seen | None:
+            for seen in self.messages[after:]:
+                if seen.topic == topic and match(seen.payload):
+                    return seen
+            return None
+
+        async with asyncio.timeout(timeout_s), self._changed:
+            await self._changed.wait_for(lambda: found() is not None)
+        result = found()
+        assert result is not None
+        return result
+
+
+@contextlib.asynccontextmanager
+async def watching(port: int) -> AsyncIterator[Watcher]:
+    """A watcher connected to the broker on `port` for the duration of the block."""
+    watcher = Watcher()
+    async with aiomqtt.Client(
+        "127.0.0.1", port, identifier=f"test-watcher-{uuid.uuid4().hex[:8]}"
+    ) as client:
+        await client.subscribe("#", qos=1)
+        task = asyncio.create_task(watcher._collect(client))
+        try:
+            yield watcher
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+async def publish(port: int, topic: str, payload: str, retain: bool = False) -> None:
+    """Publish one message as a separate client."""
+    async with aiomqtt.Client(
+        "127.0.0.1", port, identifier=f"test-publisher-{uuid.uuid4().hex[:8]}"
+    ) as client:
+        await client.publish(topic, payload, qos=1, retain=retain)

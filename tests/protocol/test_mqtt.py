@@ -1,0 +1,201 @@
+"""The MQTT node against a real mosquitto: availability, state, discovery, commands, reconnect."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+
+from protocol.mqtt import (
+    BrokerAddress,
+    MqttNode,
+    MqttSettings,
+    NodeTopics,
+    backoff_s,
+    device_discovery,
+)
+from protocol.settings import SettingsError, build
+from tests.conftest import Broker
+from tests.mqtt_watch import publish, watching
+
+TOPICS = NodeTopics("homevoice", "n1", "homeassistant")
+
+
+async def until(condition: Callable[[], bool], timeout_s: float = 5) -> None:
+    """Poll a condition the code under test makes true from another task."""
+    async with asyncio.timeout(timeout_s):
+        while not condition():  # noqa: ASYNC110 - the handler under test sets no event
+            await asyncio.sleep(0.02)
+
+
+def test_broker_urls() -> None:
+    plain = BrokerAddress.parse("mqtt://broker.lan")
+    assert (plain.host, plain.port, plain.tls, plain.username) == ("broker.lan", 1883, False, None)
+    secure = BrokerAddress.parse("mqtts://hub:p%40ss%3Aword@broker.lan")
+    assert (secure.port, secure.tls, secure.username, secure.password) == (
+        8883,
+        True,
+        "hub",
+        "p@ss:word",
+    )
+    assert "p@ss" not in str(secure) and "***" in str(secure)
+    for bad in ("http://x", "mqtt://", "mqtt://x:99999"):
+        with pytest.raises(ValueError):
+            BrokerAddress.parse(bad)
+
+
+def test_settings_name_the_bad_key() -> None:
+    with pytest.raises(SettingsError, match=r"mqtt\.node_id"):
+        MqttSettings(node_id="kitchen/1")
+    with pytest.raises(SettingsError) as caught:
+        build(MqttSettings, {"url": "tcp://broker"}, "mqtt")
+    assert caught.value.key == "mqtt.url"
+
+
+def test_command_names() -> None:
+    assert TOPICS.command_name("homevoice/n1/mute/set") == "mute"
+    assert TOPICS.command_name("homevoice/n1/mute") is None
+    assert TOPICS.command_name("homevoice/n2/mute/set") is None
+    assert TOPICS.command_name("homevoice/n1/a/b/set") is None
+
+
+def test_backoff_grows_to_the_cap_with_jitter() -> None:
+    rng = random.Random(1)
+    delays = [backoff_s(attempt, 30, rng) for attempt in range(10)]
+    assert 0.8 <= delays[0] <= 1.2
+    assert all(d <= 36 for d in delays) and delays[-1] >= 24
+    assert delays[3] > delays[1]
+
+
+def test_discovery_document_has_device_origin_and_components() -> None:
+    doc = device_discovery(TOPICS, "Node", "hub", "1.0", {"status": {"platform": "sensor"}})
+    assert doc["device"]["identifiers"] == ["homevoice_n1"]
+    assert doc["origin"]["name"] == "homevoice"
+    assert doc["components"]["status"] == {"unique_id": "homevoice_n1_status", "platform": "sensor"}
+    assert doc["availability"] == [{"topic": "homevoice/n1/availability"}]
+
+
+@pytest.fixture
+async def node(broker: Broker) -> AsyncIterator[tuple[MqttNode, list[tuple[str, str]]]]:
+    commands: list[tuple[str, str]] = []
+
+    async def on_command(name: str, payload: str) -> None:
+        if payload == "boom":
+            raise RuntimeError("handler failed")
+        commands.append((name, payload))
+
+    settings = MqttSettings(url=broker.url, birth_delay_max_s=0.2, retry_max_s=1)
+    mqtt = MqttNode(
+        settings, "n1", lambda: device_discovery(TOPICS, "Node", "test", "1.0", {}), on_command
+    )
+    mqtt.update_state(state="idle", volume=50)
+    task = asyncio.create_task(mqtt.run())
+    try:
+        yield mqtt, commands
+    finally:
+        await mqtt.stop()
+        await asyncio.wait_for(task, 10)
+
+
+async def test_online_state_and_discovery_on_connect(broker: Broker, node) -> None:  # type: ignore[no-untyped-def]
+    mqtt, _ = node
+    await mqtt.wait_connected(10)
+    async with watching(broker.port) as watch:  # retained: a late subscriber gets them
+        online = await watch.wait_for(TOPICS.availability)
+        state = await watch.wait_for(TOPICS.state)
+    assert (online.payload, online.retain) == ("online", True)
+    assert json.loads(state.payload) == {"state": "idle", "volume": 50} and state.retain
+
+
+async def test_commands_reach_the_handler_and_bad_ones_do_not_break_the_link(
+    broker: Broker,
+    node,  # type: ignore[no-untyped-def]
+) -> None:
+    mqtt, commands = node
+    await mqtt.wait_connected(10)
+    await publish(broker.port, "homevoice/n1/mute/set", "boom")  # handler raises: logged
+    await publish(broker.port, "homevoice/n2/mute/set", "ON")  # another node's
+    await publish(broker.port, "homevoice/n1/mute/set", "ON")
+    await until(lambda: bool(commands))
+    assert commands == [("mute", "ON")]
+    async with watching(broker.port) as watch:
+        mqtt.update_state(volume=30)
+        state = await watch.wait_for(TOPICS.state, lambda p: json.loads(p)["volume"] == 30)
+    assert json.loads(state.payload) == {"state": "idle", "volume": 30}
+
+
+async def test_a_stale_retained_command_is_not_replayed(broker: Broker) -> None:
+    await publish(broker.port, "homevoice/n1/mute/set", "ON", retain=True)  # someone's mistake
+    commands: list[tuple[str, str]] = []
+
+    async def on_command(name: str, payload: str) -> None:
+        commands.append((name, payload))
+
+    mqtt = MqttNode(MqttSettings(url=broker.url), "n1", dict, on_command)
+    task = asyncio.create_task(mqtt.run())
+    try:
+        await mqtt.wait_connected(10)
+        await publish(broker.port, "homevoice/n1/volume/set", "30")
+        await until(lambda: bool(commands))
+        assert commands == [("volume", "30")]
+    finally:
+        await mqtt.stop()
+        await asyncio.wait_for(task, 10)
+
+
+async def test_discovery_again_when_home_assistant_comes_online(broker: Broker, node) -> None:  # type: ignore[no-untyped-def]
+    mqtt, _ = node
+    await mqtt.wait_connected(10)
+    async with watching(broker.port) as watch:
+        await publish(broker.port, "homeassistant/status", "online")
+        config = await watch.wait_for("homeassistant/device/n1/config")
+        await watch.wait_for(TOPICS.state)
+    assert json.loads(config.payload)["device"]["name"] == "Node"
+    assert not config.retain
+
+
+async def test_everything_is_published_again_after_a_broker_restart(broker: Broker, node) -> None:  # type: ignore[no-untyped-def]
+    mqtt, _ = node
+    await mqtt.wait_connected(10)
+    broker.stop()  # no persistence: the broker forgets every retained message
+    await asyncio.sleep(0.5)
+    assert not mqtt.connected
+    mqtt.emit_event({"type": "lost"})  # dropped and counted while offline
+    assert mqtt.dropped_events == 1
+    broker.start()
+    async with watching(broker.port) as watch:
+        await mqtt.wait_connected(15)
+        await watch.wait_for(TOPICS.availability, lambda p: p == "online")
+        await watch.wait_for("homeassistant/device/n1/config")
+        await watch.wait_for(TOPICS.state)
+        mqtt.emit_event({"type": "wake"})
+        event = await watch.wait_for(TOPICS.event)
+    assert json.loads(event.payload) == {"type": "wake"} and not event.retain
+
+
+async def test_clean_stop_says_offline(broker: Broker) -> None:
+    mqtt = MqttNode(MqttSettings(url=broker.url), "n1", dict)
+    task = asyncio.create_task(mqtt.run())
+    await mqtt.wait_connected(10)
+    await mqtt.stop()
+    await asyncio.wait_for(task, 10)
+    async with watching(broker.port) as watch:
+        offline = await watch.wait_for(TOPICS.availability)
+    assert (offline.payload, offline.retain) == ("offline", True)
+
+
+async def test_broker_down_at_start_then_up(broker: Broker) -> None:
+    broker.stop()
+    mqtt = MqttNode(MqttSettings(url=broker.url, retry_max_s=1), "n1", dict)
+    task = asyncio.create_task(mqtt.run())
+    try:
+        await asyncio.sleep(1.0)
+        assert not mqtt.connected and not task.done()
+        broker.start()
+        await mqtt.wait_connected(10)
+    finally:
+        await mqtt.stop()
+        await asyncio.wait_for(task, 10)
