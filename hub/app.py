@@ -128,8 +128,9 @@ async def serve(settings: HubSettings, engines: Engines, stop: asyncio.Event) ->
             try:
                 await announcer.start()
                 stack.push_async_callback(announcer.stop)
-            except OSError as err:
-                _LOGGER.warning("Zeroconf announcement failed (%s); continuing without it", err)
+            except (OSError, TimeoutError) as err:
+                _LOGGER.warning("Zeroconf announcement failed (%r); continuing without it", err)
+                await announcer.stop()
         if settings.http_port:
             runner = web.AppRunner(_health_app(engines, time.monotonic()))
             await runner.setup()

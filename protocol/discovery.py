@@ -15,6 +15,7 @@ _LOGGER = logging.getLogger(__name__)
 
 SERVICE_TYPE = "_wyoming._tcp.local."
 MDNS_GROUP = "224.0.0.251"
+REGISTER_TIMEOUT_S = 15.0
 
 
 def default_service_name(prefix: str) -> str:
@@ -86,7 +87,8 @@ class ZeroconfAnnouncer:
         assert self._zc is not None
         self._info = self._service_info(host)
         # The call schedules the announcement; the task it returns completes once it is sent.
-        await (await self._zc.async_register_service(self._info, allow_name_change=True))
+        async with asyncio.timeout(REGISTER_TIMEOUT_S):  # probing for name conflicts included
+            await (await self._zc.async_register_service(self._info, allow_name_change=True))
         _LOGGER.info("Zeroconf: announced %s at %s:%d", self._info.name, host, self.port)
 
     async def _watch_address(self) -> None:
