@@ -2,9 +2,9 @@
 
 Whisper pads every input to a 30 s window, so the encoder costs the same for a 2 s command as
 for 30 s of speech. CTranslate2 accepts a shorter window, so for short audio we encode only
-`max(min_window_s, audio + margin)`; when that output looks wrong (a repeated phrase, a
-hit on the length cap, or a low log-probability) we decode again with the full window.
-Audio longer than one window goes through faster-whisper's long-form path.
+`max(min_window_s, audio + margin)`; when that output looks doubtful (a repeated phrase, a
+hit on the length cap, a low log-probability) we transcribe again the way faster-whisper does
+by itself (full window, temperature fallback), as does audio longer than one window.
 """
 
 from __future__ import annotations
@@ -164,7 +164,7 @@ class WhisperEngine:
         features = model.feature_extractor(audio)
         content_frames = features.shape[1]
         if content_frames > FULL_WINDOW_FRAMES - 10:
-            text = self._long_form(audio, language)
+            text = self._library_transcribe(audio, language)
             return SttResult(text, language, audio_s, _ms_since(started), 30.0, False)
 
         margin = self.settings.window_margin_s * FRAMES_PER_S
@@ -173,10 +173,10 @@ class WhisperEngine:
         max_tokens = int(12 + audio_s * 6)
         text, suspicious = self._decode(features, window_frames, language, max_tokens)
         retried = False
-        if suspicious and window_frames < FULL_WINDOW_FRAMES:
+        if suspicious:
             retried = True
             window_frames = FULL_WINDOW_FRAMES
-            text, _ = self._decode(features, window_frames, language, 224)
+            text = self._library_transcribe(audio, language)
         return SttResult(
             text, language, audio_s, _ms_since(started), window_frames / FRAMES_PER_S, retried
         )
@@ -230,14 +230,12 @@ class WhisperEngine:
             self._tokenizers[language] = cached
         return cached
 
-    def _long_form(self, audio: np.ndarray, language: str) -> str:
+    def _library_transcribe(self, audio: np.ndarray, language: str) -> str:
+        """faster-whisper's own path: full 30 s windows, long audio in segments, and its
+        temperature fallback when a greedy decode scores poorly (as wyoming-faster-whisper)."""
         assert self._model is not None
         segments, _ = self._model.transcribe(
-            audio,
-            language=language,
-            beam_size=self.settings.beam_size,
-            condition_on_previous_text=False,
-            without_timestamps=True,
+            audio, language=language, beam_size=self.settings.beam_size
         )
         return " ".join(segment.text.strip() for segment in segments).strip()
 
