@@ -46,7 +46,7 @@ lint: venv
 	$(VENV)/bin/ruff format --check .
 
 typecheck: venv
-	$(VENV)/bin/mypy protocol hub satellite bench
+	$(VENV)/bin/mypy protocol hub satellite bench tests
 
 test: venv peers lint typecheck
 	HOMEVOICE_PEERS=$(CURDIR)/$(PEERS) $(PY) -m pytest -q

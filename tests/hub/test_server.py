@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -41,7 +42,9 @@ async def test_describe_lists_every_service(hub_port: int) -> None:
         (espeak_speech, "Turn off the bedroom lamp."),
     ],
 )
-async def test_transcribes_real_speech(hub_port: int, speak, text: str) -> None:  # type: ignore[no-untyped-def]
+async def test_transcribes_real_speech(
+    hub_port: int, speak: Callable[[str], bytes], text: str
+) -> None:
     pcm = silence(0.3) + speak(text) + silence(0.5)
     result = await client.transcribe(HOST, hub_port, pcm)
     assert normalize(result.text) == normalize(text)

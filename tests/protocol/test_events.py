@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from wyoming.event import Event
 from wyoming.tts import Synthesize
@@ -26,7 +28,7 @@ def test_good_events_parse() -> None:
         (Detect, {"names": ["a", 1]}, "list of strings"),
     ],
 )
-def test_bad_fields_are_malformed(cls: type, data: dict[str, object], fragment: str) -> None:
+def test_bad_fields_are_malformed(cls: Any, data: dict[str, object], fragment: str) -> None:
     with pytest.raises(MalformedFrame, match=fragment):
         parse(cls, Event(cls.__name__.lower(), data))
 

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import random
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import pytest
 
 from protocol.mqtt import (
     BrokerAddress,
+    CommandHandler,
     MqttNode,
     MqttSettings,
     NodeTopics,
@@ -22,6 +25,7 @@ from tests.conftest import Broker
 from tests.mqtt_watch import publish, watching
 
 TOPICS = NodeTopics("homevoice", "n1", "homeassistant")
+Node = tuple[MqttNode, list[tuple[str, str]]]  # the fixture: a running node, commands it got
 
 
 async def until(condition: Callable[[], bool], timeout_s: float = 5) -> None:
@@ -78,8 +82,27 @@ def test_discovery_document_has_device_origin_and_components() -> None:
     assert doc["availability"] == [{"topic": "homevoice/n1/availability"}]
 
 
+@contextlib.asynccontextmanager
+async def running_node(
+    broker: Broker, on_command: CommandHandler | None = None, **settings: Any
+) -> AsyncIterator[MqttNode]:
+    """An MqttNode `n1` running against `broker` for the block; stopped cleanly after it."""
+    mqtt = MqttNode(
+        MqttSettings(url=broker.url, **settings),
+        "n1",
+        lambda: device_discovery(TOPICS, "Node", "test", "1.0", {}),
+        on_command,
+    )
+    task = asyncio.create_task(mqtt.run())
+    try:
+        yield mqtt
+    finally:
+        await mqtt.stop()
+        await asyncio.wait_for(task, 10)
+
+
 @pytest.fixture
-async def node(broker: Broker) -> AsyncIterator[tuple[MqttNode, list[tuple[str, str]]]]:
+async def node(broker: Broker) -> AsyncIterator[Node]:
     commands: list[tuple[str, str]] = []
 
     async def on_command(name: str, payload: str) -> None:
@@ -87,20 +110,12 @@ async def node(broker: Broker) -> AsyncIterator[tuple[MqttNode, list[tuple[str, 
             raise RuntimeError("handler failed")
         commands.append((name, payload))
 
-    settings = MqttSettings(url=broker.url, birth_delay_max_s=0.2, retry_max_s=1)
-    mqtt = MqttNode(
-        settings, "n1", lambda: device_discovery(TOPICS, "Node", "test", "1.0", {}), on_command
-    )
-    mqtt.update_state(state="idle", volume=50)
-    task = asyncio.create_task(mqtt.run())
-    try:
+    async with running_node(broker, on_command, birth_delay_max_s=0.2, retry_max_s=1) as mqtt:
+        mqtt.update_state(state="idle", volume=50)
         yield mqtt, commands
-    finally:
-        await mqtt.stop()
-        await asyncio.wait_for(task, 10)
 
 
-async def test_online_state_and_discovery_on_connect(broker: Broker, node) -> None:  # type: ignore[no-untyped-def]
+async def test_online_state_and_discovery_on_connect(broker: Broker, node: Node) -> None:
     mqtt, _ = node
     await mqtt.wait_connected(10)
     async with watching(broker.port) as watch:  # retained: a late subscriber gets them
@@ -112,7 +127,7 @@ async def test_online_state_and_discovery_on_connect(broker: Broker, node) -> No
 
 async def test_commands_reach_the_handler_and_bad_ones_do_not_break_the_link(
     broker: Broker,
-    node,  # type: ignore[no-untyped-def]
+    node: Node,
 ) -> None:
     mqtt, commands = node
     await mqtt.wait_connected(10)
@@ -134,19 +149,14 @@ async def test_a_stale_retained_command_is_not_replayed(broker: Broker) -> None:
     async def on_command(name: str, payload: str) -> None:
         commands.append((name, payload))
 
-    mqtt = MqttNode(MqttSettings(url=broker.url), "n1", dict, on_command)
-    task = asyncio.create_task(mqtt.run())
-    try:
+    async with running_node(broker, on_command) as mqtt:
         await mqtt.wait_connected(10)
         await publish(broker.port, "homevoice/n1/volume/set", "30")
         await until(lambda: bool(commands))
-        assert commands == [("volume", "30")]
-    finally:
-        await mqtt.stop()
-        await asyncio.wait_for(task, 10)
+    assert commands == [("volume", "30")]
 
 
-async def test_discovery_again_when_home_assistant_comes_online(broker: Broker, node) -> None:  # type: ignore[no-untyped-def]
+async def test_discovery_again_when_home_assistant_comes_online(broker: Broker, node: Node) -> None:
     mqtt, _ = node
     await mqtt.wait_connected(10)
     async with watching(broker.port) as watch:
@@ -157,7 +167,9 @@ async def test_discovery_again_when_home_assistant_comes_online(broker: Broker, 
     assert not config.retain
 
 
-async def test_everything_is_published_again_after_a_broker_restart(broker: Broker, node) -> None:  # type: ignore[no-untyped-def]
+async def test_everything_is_published_again_after_a_broker_restart(
+    broker: Broker, node: Node
+) -> None:
     mqtt, _ = node
     await mqtt.wait_connected(10)
     broker.stop()  # no persistence: the broker forgets every retained message
@@ -177,11 +189,8 @@ async def test_everything_is_published_again_after_a_broker_restart(broker: Brok
 
 
 async def test_clean_stop_says_offline(broker: Broker) -> None:
-    mqtt = MqttNode(MqttSettings(url=broker.url), "n1", dict)
-    task = asyncio.create_task(mqtt.run())
-    await mqtt.wait_connected(10)
-    await mqtt.stop()
-    await asyncio.wait_for(task, 10)
+    async with running_node(broker) as mqtt:
+        await mqtt.wait_connected(10)
     async with watching(broker.port) as watch:
         offline = await watch.wait_for(TOPICS.availability)
     assert (offline.payload, offline.retain) == ("offline", True)
@@ -189,13 +198,8 @@ async def test_clean_stop_says_offline(broker: Broker) -> None:
 
 async def test_broker_down_at_start_then_up(broker: Broker) -> None:
     broker.stop()
-    mqtt = MqttNode(MqttSettings(url=broker.url, retry_max_s=1), "n1", dict)
-    task = asyncio.create_task(mqtt.run())
-    try:
+    async with running_node(broker, retry_max_s=1) as mqtt:
         await asyncio.sleep(1.0)
-        assert not mqtt.connected and not task.done()
+        assert not mqtt.connected
         broker.start()
         await mqtt.wait_connected(10)
-    finally:
-        await mqtt.stop()
-        await asyncio.wait_for(task, 10)
