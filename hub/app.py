@@ -102,9 +102,9 @@ def _hub_discovery(topics: NodeTopics) -> dict[str, object]:
 async def _stop_mqtt(node: MqttNode, task: asyncio.Task[None]) -> None:
     await node.stop()
     try:
-        await asyncio.wait_for(task, 5)
+        await asyncio.wait_for(task, 5)  # cancels the task when the time is up
     except TimeoutError:
-        _LOGGER.warning("MQTT: no clean disconnect within 5 s")
+        _LOGGER.warning("MQTT: no clean disconnect within 5 s; dropped the connection")
 
 
 async def serve(settings: HubSettings, engines: Engines, stop: asyncio.Event) -> None:
