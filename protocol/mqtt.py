@@ -28,6 +28,7 @@ from .settings import check
 _LOGGER = logging.getLogger(__name__)
 
 CommandHandler = Callable[[str, str], Awaitable[None]]
+MessageHandler = Callable[[str, str, bool], None]  # topic, payload, retained
 _NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
@@ -194,6 +195,8 @@ class MqttNode:
         self._stopping = asyncio.Event()
         self._connected = asyncio.Event()
         self._rng = random.Random()
+        self._subscriptions: dict[str, MessageHandler] = {}
+        self._client_now: aiomqtt.Client | None = None
         self.dropped_events = 0
 
     @property
@@ -204,6 +207,14 @@ class MqttNode:
     async def wait_connected(self, timeout_s: float) -> None:
         """Wait until connected (for tests and start-up logs); TimeoutError otherwise."""
         await asyncio.wait_for(self._connected.wait(), timeout_s)
+
+    async def subscribe(self, topic_filter: str, handler: MessageHandler) -> None:
+        """Call `handler` for every message matching `topic_filter`, across reconnects."""
+        self._subscriptions[topic_filter] = handler
+        client = self._client_now
+        if client is not None:
+            with contextlib.suppress(aiomqtt.MqttError):  # a reconnect subscribes it anyway
+                await client.subscribe(topic_filter, qos=1)
 
     def update_state(self, **fields: Any) -> None:
         """Merge fields into the retained state and publish it (again on every reconnect)."""
@@ -276,7 +287,10 @@ class MqttNode:
         await client.publish(self.topics.availability, "online", qos=1, retain=True)
         await client.subscribe(self.topics.commands, qos=1)
         await client.subscribe(self.topics.ha_status, qos=1)
+        for topic_filter in list(self._subscriptions):
+            await client.subscribe(topic_filter, qos=1)
         await self._announce(client)
+        self._client_now = client
         self._connected.set()
         tasks = {
             asyncio.create_task(self._send(client), name="mqtt-send"),
@@ -289,6 +303,7 @@ class MqttNode:
                 task.result()  # an MqttError here means: reconnect
         finally:
             self._connected.clear()
+            self._client_now = None
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
@@ -321,9 +336,19 @@ class MqttNode:
                 name = self.topics.command_name(topic)
                 if name is not None and self._on_command is not None and not message.retain:
                     await self._command(name, payload)
+                    continue
+                self._deliver(message.topic, payload, bool(message.retain))
         finally:
             for task in later:
                 task.cancel()
+
+    def _deliver(self, topic: aiomqtt.Topic, payload: str, retained: bool) -> None:
+        for topic_filter, handler in list(self._subscriptions.items()):
+            if topic.matches(topic_filter):
+                try:
+                    handler(topic.value, payload, retained)
+                except Exception:
+                    _LOGGER.exception("MQTT: handling %s failed", topic.value)
 
     async def _announce_after_birth(self, client: aiomqtt.Client) -> None:
         await asyncio.sleep(self._rng.uniform(0, self.settings.birth_delay_max_s))
