@@ -170,6 +170,18 @@ class NodeTopics:
         return name if _NAME.match(name) else None
 
 
+@dataclass(frozen=True)
+class _Publish:
+    topic: str
+    payload: str
+    retain: bool
+
+
+@dataclass(frozen=True)
+class _Subscribe:
+    topic_filter: str
+
+
 def backoff_s(attempt: int, cap_s: float, rng: random.Random) -> float:
     """Exponential backoff from 1 s, capped, with ±20 % jitter so nodes do not retry in step."""
     return float(min(cap_s, 2.0 ** min(attempt, 16)) * rng.uniform(0.8, 1.2))
@@ -191,12 +203,11 @@ class MqttNode:
         self._discovery = discovery
         self._on_command = on_command
         self._state: dict[str, Any] = {}
-        self._outbox: asyncio.Queue[tuple[str, str, bool]] = asyncio.Queue(maxsize=1000)
+        self._outbox: asyncio.Queue[_Publish | _Subscribe] = asyncio.Queue(maxsize=1000)
         self._stopping = asyncio.Event()
         self._connected = asyncio.Event()
         self._rng = random.Random()
         self._subscriptions: dict[str, MessageHandler] = {}
-        self._client_now: aiomqtt.Client | None = None
         self.dropped_events = 0
 
     @property
@@ -208,13 +219,15 @@ class MqttNode:
         """Wait until connected (for tests and start-up logs); TimeoutError otherwise."""
         await asyncio.wait_for(self._connected.wait(), timeout_s)
 
-    async def subscribe(self, topic_filter: str, handler: MessageHandler) -> None:
-        """Call `handler` for every message matching `topic_filter`, across reconnects."""
+    def subscribe(self, topic_filter: str, handler: MessageHandler) -> None:
+        """Call `handler` for every message matching `topic_filter`, across reconnects.
+
+        Safe to call from a handler: the subscription is sent by the link's own task.
+        """
+        new = topic_filter not in self._subscriptions
         self._subscriptions[topic_filter] = handler
-        client = self._client_now
-        if client is not None:
-            with contextlib.suppress(aiomqtt.MqttError):  # a reconnect subscribes it anyway
-                await client.subscribe(topic_filter, qos=1)
+        if new and self.connected:  # otherwise the next session subscribes it
+            self._outbox.put_nowait(_Subscribe(topic_filter))
 
     def update_state(self, **fields: Any) -> None:
         """Merge fields into the retained state and publish it (again on every reconnect)."""
@@ -232,7 +245,7 @@ class MqttNode:
         if self._outbox.full():
             self._outbox.get_nowait()  # the oldest goes; state is re-sent on reconnect anyway
             self.dropped_events += 1
-        self._outbox.put_nowait((topic, payload, retain))
+        self._outbox.put_nowait(_Publish(topic, payload, retain))
 
     def _client(self) -> aiomqtt.Client:
         tls_context = None
@@ -290,7 +303,6 @@ class MqttNode:
         for topic_filter in list(self._subscriptions):
             await client.subscribe(topic_filter, qos=1)
         await self._announce(client)
-        self._client_now = client
         self._connected.set()
         tasks = {
             asyncio.create_task(self._send(client), name="mqtt-send"),
@@ -303,7 +315,6 @@ class MqttNode:
                 task.result()  # an MqttError here means: reconnect
         finally:
             self._connected.clear()
-            self._client_now = None
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
@@ -318,8 +329,13 @@ class MqttNode:
 
     async def _send(self, client: aiomqtt.Client) -> None:
         while True:
-            topic, payload, retain = await self._outbox.get()
-            await client.publish(topic, payload, qos=1 if retain else 0, retain=retain)
+            item = await self._outbox.get()
+            if isinstance(item, _Subscribe):
+                await client.subscribe(item.topic_filter, qos=1)
+            else:
+                await client.publish(
+                    item.topic, item.payload, qos=1 if item.retain else 0, retain=item.retain
+                )
 
     async def _receive(self, client: aiomqtt.Client) -> None:
         later: set[asyncio.Task[None]] = set()

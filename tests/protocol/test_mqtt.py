@@ -208,15 +208,24 @@ async def test_broker_down_at_start_then_up(broker: Broker) -> None:
 async def test_subscriptions_deliver_and_survive_a_broker_restart(broker: Broker) -> None:
     got: list[tuple[str, str, bool]] = []
     async with running_node(broker, retry_max_s=1) as mqtt:
-        await mqtt.subscribe("devices/+/state", lambda t, p, r: got.append((t, p, r)))
+        mqtt.subscribe("devices/+/state", lambda t, p, r: got.append((t, p, r)))
         await mqtt.wait_connected(10)
+        mqtt.subscribe("late/topic", lambda t, p, r: got.append((t, p, r)))  # while connected
         await publish(broker.port, "devices/lamp/state", "ON", retain=True)
         await publish(broker.port, "devices/lamp/other", "x")
         await until(lambda: len(got) == 1)
+        await publish(broker.port, "late/topic", "early")  # subscribed while connected
+        await until(lambda: len(got) == 2)
         broker.stop()
         await until(lambda: not mqtt.connected)
         broker.start()  # forgets the retained message; the node re-subscribes on reconnect
         await mqtt.wait_connected(15)
         await publish(broker.port, "devices/fan/state", "OFF")
-        await until(lambda: len(got) == 2)
-    assert got == [("devices/lamp/state", "ON", False), ("devices/fan/state", "OFF", False)]
+        await publish(broker.port, "late/topic", "hi")
+        await until(lambda: len(got) == 4)
+    assert got == [
+        ("devices/lamp/state", "ON", False),
+        ("late/topic", "early", False),
+        ("devices/fan/state", "OFF", False),
+        ("late/topic", "hi", False),
+    ]
