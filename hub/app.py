@@ -19,6 +19,8 @@ from .engines.stt import WhisperEngine
 from .engines.tts import PiperEngine
 from .engines.wake import WakeEngine
 from .info import build_info, package_version
+from .intents.home import follow_home
+from .intents.registry import EntityRegistry
 from .models import default_data_dir, resolve_piper_voice, resolve_stt_model, resolve_wake_word
 from .settings import HubSettings
 
@@ -140,7 +142,13 @@ async def serve(settings: HubSettings, engines: Engines, stop: asyncio.Event) ->
         if settings.mqtt.enabled:
             node_id = settings.mqtt.node_id or "hub"
             node = MqttNode(settings.mqtt, node_id, lambda: _hub_discovery(node.topics))
-            node.update_state(**_hub_state(engines))
+            node.update_state(**_hub_state(engines), entities=0)
+            registry = EntityRegistry(
+                settings.mqtt.discovery_prefix,
+                settings.home.max_entities,
+                settings.home.entities,
+            )
+            follow_home(node, registry, lambda: node.update_state(entities=len(registry.entities)))
             mqtt_task = asyncio.create_task(node.run(), name="mqtt")
             stack.push_async_callback(_stop_mqtt, node, mqtt_task)
         _LOGGER.info("Ready on tcp://%s:%d", settings.tcp.host, server.port)

@@ -12,6 +12,8 @@ from protocol.mqtt import MqttSettings
 from protocol.server import TcpUri
 from protocol.settings import check
 
+from .intents.home import HomeSettings
+
 BUILTIN_WAKE_WORDS = ("hey_jarvis", "okay_nabu", "alexa", "hey_mycroft", "hey_rhasspy")
 
 
@@ -131,6 +133,7 @@ class HubSettings:
     zeroconf: bool = True
     zeroconf_name: str = ""
     mqtt: MqttSettings = field(default_factory=MqttSettings)
+    home: HomeSettings = field(default_factory=HomeSettings)
     http_port: int = 0
     log_level: str = "info"
     stt: SttSettings = field(default_factory=SttSettings)

@@ -113,6 +113,14 @@ def _coerce(hint: Any, value: Any, key: str) -> Any:
         if not isinstance(value, list | tuple):
             raise SettingsError(key, value, "must be a list")
         return tuple(_coerce(item, v, f"{key}[{i}]") for i, v in enumerate(value))
+    if origin is dict:
+        key_type, value_type = get_args(hint)
+        if not isinstance(value, dict):
+            raise SettingsError(key, value, "must be a mapping")
+        return {
+            _coerce(key_type, k, key): _coerce(value_type, v, f"{key}.{k}")
+            for k, v in value.items()
+        }
     if dataclasses.is_dataclass(hint):
         return build(hint, value, key)  # type: ignore[arg-type]
     if hint is bool:

@@ -1,0 +1,52 @@
+"""Following the home over MQTT: discovery into the registry, and every state topic it names."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from protocol.mqtt import MqttNode
+from protocol.settings import check
+
+from .registry import EntityOverride, EntityRegistry
+
+_LOGGER = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class HomeSettings:
+    """The registry's bound, and names and areas for entities (by unique id or name)."""
+
+    max_entities: int = 2000
+    entities: dict[str, EntityOverride] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check(
+            1 <= self.max_entities <= 100_000,
+            "home.max_entities",
+            self.max_entities,
+            "must be 1..100000",
+        )
+
+
+def follow_home(
+    node: MqttNode, registry: EntityRegistry, on_change: Callable[[], None] | None = None
+) -> None:
+    """Keep `registry` in step with the broker: discovery documents and state topics."""
+
+    def on_state(topic: str, payload: str, _retained: bool) -> None:
+        registry.apply_state(topic, payload)
+
+    def on_config(topic: str, payload: str, _retained: bool) -> None:
+        if topic == node.topics.discovery:
+            return  # our own device
+        if registry.apply_config(topic, payload):
+            for state_topic in registry.state_topics():
+                node.subscribe(state_topic, on_state)
+            _LOGGER.debug("Registry: %d entities", len(registry.entities))
+            if on_change is not None:
+                on_change()
+
+    for topic_filter in registry.discovery_filters:
+        node.subscribe(topic_filter, on_config)

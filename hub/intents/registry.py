@@ -1,0 +1,193 @@
+"""The home's entities, learned from Home Assistant MQTT discovery, with their latest states."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .discovery import DiscoveryError, EntityConfig, parse_config
+
+_LOGGER = logging.getLogger(__name__)
+
+# attribute -> (state topic key, value template key) in a discovery config
+STATE_TOPICS: dict[str, tuple[str, str]] = {
+    "state": ("state_topic", "value_template"),
+    "brightness": ("brightness_state_topic", "brightness_value_template"),
+    "position": ("position_topic", "position_template"),
+    "temperature": ("temperature_state_topic", "temperature_state_template"),
+    "current_temperature": ("current_temperature_topic", "current_temperature_template"),
+    "mode": ("mode_state_topic", "mode_state_template"),
+    "percentage": ("percentage_state_topic", "percentage_value_template"),
+}
+_VALUE_JSON = re.compile(r"^\{\{\s*value_json((?:\.\w+|\[\s*['\"][^'\"]+['\"]\s*\])+)\s*\}\}$")
+_PATH_PART = re.compile(r"\.(\w+)|\[\s*['\"]([^'\"]+)['\"]\s*\]")
+
+
+@dataclass(frozen=True)
+class EntityOverride:
+    """Names and an area given in the config file for an entity (by unique id or name)."""
+
+    aliases: tuple[str, ...] = ()
+    area: str = ""
+
+
+@dataclass
+class Entity:
+    """One controllable or readable thing in the home."""
+
+    config: EntityConfig
+    name: str
+    aliases: tuple[str, ...]
+    area: str | None
+    state: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        """Stable id: the unique id, else the discovery id."""
+        return self.config.key
+
+    @property
+    def platform(self) -> str:
+        """light, switch, cover, climate, lock, ..."""
+        return self.config.platform
+
+    def option(self, key: str, default: Any = None) -> Any:
+        """A key of the discovery config (full name)."""
+        return self.config.config.get(key, default)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The spoken name and the aliases."""
+        return (self.name, *self.aliases)
+
+
+def spoken_name(config: EntityConfig) -> str:
+    """How people call it: the device's name for its main entity, else `device entity`."""
+    if config.name is None:
+        return config.device_name or config.key.replace("_", " ")
+    if config.device_name and not config.name.lower().startswith(config.device_name.lower()):
+        return f"{config.device_name} {config.name}"
+    return config.name
+
+
+def template_value(template: str | None, payload: str) -> Any:
+    """The value a simple `{{ value_json.a.b }}` template picks; the payload otherwise."""
+    if not template or template.replace(" ", "") == "{{value}}":
+        return payload.strip()
+    match = _VALUE_JSON.match(template.strip())
+    if match is None:
+        return payload.strip()  # a template we do not evaluate: keep the raw payload
+    try:
+        value: Any = json.loads(payload)
+    except ValueError:
+        return None
+    for dotted, quoted in _PATH_PART.findall(match.group(1)):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(dotted or quoted)
+    return value
+
+
+class EntityRegistry:
+    """Entities by key, bounded; malformed discovery documents are rejected with a log line."""
+
+    def __init__(
+        self,
+        discovery_prefix: str = "homeassistant",
+        max_entities: int = 2000,
+        overrides: Mapping[str, EntityOverride] | None = None,
+    ) -> None:
+        self.discovery_prefix = discovery_prefix
+        self.max_entities = max_entities
+        self._overrides = {k.lower(): v for k, v in (overrides or {}).items()}
+        self.entities: dict[str, Entity] = {}
+        self._by_state_topic: dict[str, list[tuple[str, str]]] = {}  # topic -> (key, attribute)
+
+    @property
+    def discovery_filters(self) -> tuple[str, ...]:
+        """What to subscribe to for discovery (single-component and device-based)."""
+        prefix = self.discovery_prefix
+        return (f"{prefix}/+/+/config", f"{prefix}/+/+/+/config")
+
+    def state_topics(self) -> set[str]:
+        """Every topic that carries a state of a known entity."""
+        return set(self._by_state_topic)
+
+    def apply_config(self, topic: str, payload: str) -> bool:
+        """Add, update or (empty payload) remove what a discovery topic declares."""
+        try:
+            configs = parse_config(topic, payload, self.discovery_prefix)
+        except DiscoveryError as err:
+            _LOGGER.warning("Ignoring discovery on %s: %s", topic, err)
+            return False
+        declared = {c.key for c in configs}
+        stale = [
+            k
+            for k, e in self.entities.items()
+            if e.config.source_topic == topic and k not in declared
+        ]
+        for key in stale:
+            del self.entities[key]
+        for config in configs:
+            if config.key not in self.entities and len(self.entities) >= self.max_entities:
+                _LOGGER.warning(
+                    "Ignoring %s: the registry holds %d entities already",
+                    config.key,
+                    self.max_entities,
+                )
+                continue
+            self._store(config)
+        self._index()
+        return bool(stale or configs)
+
+    def _store(self, config: EntityConfig) -> None:
+        name = spoken_name(config)
+        override = self._overrides.get(config.key.lower()) or self._overrides.get(name.lower())
+        area = (override.area if override and override.area else None) or config.suggested_area
+        previous = self.entities.get(config.key)
+        self.entities[config.key] = Entity(
+            config=config,
+            name=name,
+            aliases=override.aliases if override else (),
+            area=area,
+            state=previous.state if previous else {},
+        )
+
+    def _index(self) -> None:
+        index: dict[str, list[tuple[str, str]]] = {}
+        for entity in self.entities.values():
+            for attribute, (topic_key, _) in STATE_TOPICS.items():
+                topic = entity.option(topic_key)
+                if topic:
+                    index.setdefault(topic, []).append((entity.key, attribute))
+        self._by_state_topic = index
+
+    def apply_state(self, topic: str, payload: str) -> None:
+        """Record a state message for every entity attribute that listens on `topic`."""
+        for key, attribute in self._by_state_topic.get(topic, ()):
+            entity = self.entities[key]
+            template = entity.option(STATE_TOPICS[attribute][1])
+            if attribute == "state" and entity.option("schema") == "json":
+                self._apply_json_light(entity, payload)
+            elif attribute == "state" and entity.option("state_value_template") and not template:
+                entity.state["state"] = template_value(
+                    entity.option("state_value_template"), payload
+                )
+            else:
+                entity.state[attribute] = template_value(template, payload)
+
+    @staticmethod
+    def _apply_json_light(entity: Entity, payload: str) -> None:
+        try:
+            document = json.loads(payload)
+        except ValueError:
+            _LOGGER.debug("Ignoring non-JSON state for %s", entity.key)
+            return
+        if isinstance(document, dict):
+            entity.state.update(
+                {k: v for k, v in document.items() if k in ("state", "brightness", "color")}
+            )

@@ -1,0 +1,68 @@
+"""Following the home over a real broker: fake devices announce themselves, the hub learns them."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from bench.hubproc import running_hub
+from hub.intents.home import follow_home
+from hub.intents.registry import EntityRegistry
+from protocol.mqtt import MqttNode, MqttSettings
+from tests.conftest import Broker
+from tests.fake_devices import DEVICES, STATES, discovery_messages
+from tests.mqtt_watch import publish, watching
+
+ENTITIES = len(DEVICES) + 1  # the garage device has two components
+
+
+async def announce_devices(port: int) -> None:
+    for topic, payload in discovery_messages():
+        await publish(port, topic, payload, retain=True)
+    for topic, payload in STATES.items():
+        await publish(port, topic, payload, retain=True)
+
+
+async def until(condition: Callable[[], bool], timeout_s: float = 10) -> None:
+    async with asyncio.timeout(timeout_s):
+        while not condition():  # noqa: ASYNC110 - the registry is updated by the MQTT task
+            await asyncio.sleep(0.02)
+
+
+async def test_registry_follows_discovery_states_and_removal(broker: Broker) -> None:
+    await announce_devices(broker.port)  # retained: already there when the hub connects
+    registry = EntityRegistry()
+    node = MqttNode(MqttSettings(url=broker.url), "hub", dict)
+    follow_home(node, registry)
+    task = asyncio.create_task(node.run())
+    try:
+        await until(lambda: len(registry.entities) == ENTITIES)
+        await until(lambda: registry.entities["front_door_lock"].state.get("state") == "UNLOCKED")
+        assert registry.entities["living_thermostat"].state["current_temperature"] == "19.0"
+
+        await publish(broker.port, "home/front_door/state", "LOCKED")  # a live state change
+        await until(lambda: registry.entities["front_door_lock"].state["state"] == "LOCKED")
+
+        await publish(broker.port, "homeassistant/lock/front_door/config", "", retain=True)
+        await until(lambda: "front_door_lock" not in registry.entities)
+
+        late = {"name": "Porch", "uniq_id": "porch", "cmd_t": "porch/set", "stat_t": "porch/state"}
+        await publish(broker.port, "homeassistant/light/porch/config", json.dumps(late))
+        await until(lambda: "porch" in registry.entities)
+        await publish(broker.port, "porch/state", "ON", retain=True)  # subscribed on the fly
+        await until(lambda: registry.entities["porch"].state.get("state") == "ON")
+    finally:
+        await node.stop()
+        await asyncio.wait_for(task, 10)
+
+
+async def test_the_hub_counts_the_homes_entities(broker: Broker, tmp_path: Path) -> None:
+    await announce_devices(broker.port)
+    async with watching(broker.port) as watch:
+        with running_hub(args=["--mqtt", broker.url], log_path=tmp_path / "hub.log"):
+            state = await watch.wait_for(
+                "homevoice/hub/state", lambda p: json.loads(p).get("entities") == ENTITIES
+            )
+    assert json.loads(state.payload)["stt"] == "tiny.en"
