@@ -19,7 +19,8 @@ from .engines.stt import WhisperEngine
 from .engines.tts import PiperEngine
 from .engines.wake import WakeEngine
 from .info import build_info, package_version
-from .intents.home import follow_home
+from .intents.handler import IntentHandler
+from .intents.home import Home
 from .intents.registry import EntityRegistry
 from .models import default_data_dir, resolve_piper_voice, resolve_stt_model, resolve_wake_word
 from .settings import HubSettings
@@ -64,7 +65,12 @@ def load_engines(settings: HubSettings) -> Engines:
         _LOGGER.info("Wake words: %s on cpu in %.1f s", ", ".join(wake.models), seconds)
 
     info = build_info(stt, tts, wake, handle_languages=["en"])
-    return Engines(stt=stt, tts=tts, wake=wake, info=info)
+    registry = EntityRegistry(
+        settings.mqtt.discovery_prefix, settings.home.max_entities, settings.home.entities
+    )
+    home = Home(registry)
+    intents = IntentHandler(registry, home.publish)
+    return Engines(stt=stt, tts=tts, wake=wake, info=info, intents=intents, home=home)
 
 
 def _health_app(engines: Engines, started_monotonic: float) -> web.Application:
@@ -143,12 +149,8 @@ async def serve(settings: HubSettings, engines: Engines, stop: asyncio.Event) ->
             node_id = settings.mqtt.node_id or "hub"
             node = MqttNode(settings.mqtt, node_id, lambda: _hub_discovery(node.topics))
             node.update_state(**_hub_state(engines), entities=0)
-            registry = EntityRegistry(
-                settings.mqtt.discovery_prefix,
-                settings.home.max_entities,
-                settings.home.entities,
-            )
-            follow_home(node, registry, lambda: node.update_state(entities=len(registry.entities)))
+            entities = engines.home.registry.entities
+            engines.home.follow(node, lambda: node.update_state(entities=len(entities)))
             mqtt_task = asyncio.create_task(node.run(), name="mqtt")
             stack.push_async_callback(_stop_mqtt, node, mqtt_task)
         _LOGGER.info("Ready on tcp://%s:%d", settings.tcp.host, server.port)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import TypeVar
 
 from wyoming.asr import Transcribe, Transcript
 from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.event import Event
-from wyoming.handle import NotHandled
+from wyoming.handle import Handled, NotHandled
 from wyoming.info import Describe, Info
 from wyoming.ping import Ping, Pong
 from wyoming.tts import (
@@ -33,10 +34,11 @@ from .engines.errors import EngineError, SttError, TtsError, WakeError
 from .engines.stt import WhisperEngine
 from .engines.tts import LoadedVoice, PiperEngine
 from .engines.wake import WakeDetector, WakeEngine
+from .intents.handler import IntentHandler
+from .intents.home import Home
 
 _LOGGER = logging.getLogger(__name__)
 
-NOT_HANDLED_TEXT = "Sorry, I can't carry out commands yet."
 E = TypeVar("E")
 
 
@@ -48,6 +50,8 @@ class Engines:
     tts: PiperEngine | None
     wake: WakeEngine | None
     info: Info
+    intents: IntentHandler
+    home: Home
 
 
 @dataclass
@@ -295,8 +299,19 @@ class HubConnection(Connection):
     # ---- conversation -------------------------------------------------------------------------
 
     async def _on_handle(self, transcript: Transcript) -> None:
-        _LOGGER.info("%s: not handling %r: no intent handler yet", self.peer, transcript.text)
-        await self.send(NotHandled(text=NOT_HANDLED_TEXT, context=transcript.context).event())
+        started = time.perf_counter()
+        outcome = self._engines.intents.handle(transcript.text)
+        _LOGGER.info(
+            "%s: %s %r -> %s (%d published) in %.1f ms",
+            self.peer,
+            "handled" if outcome.handled else "not handled",
+            transcript.text,
+            outcome.intent,
+            len(outcome.publishes),
+            (time.perf_counter() - started) * 1000,
+        )
+        reply = Handled if outcome.handled else NotHandled
+        await self.send(reply(text=outcome.answer, context=transcript.context).event())
 
     async def close(self) -> None:
         self._close_audio()

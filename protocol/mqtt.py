@@ -175,6 +175,7 @@ class _Publish:
     topic: str
     payload: str
     retain: bool
+    qos: int
 
 
 @dataclass(frozen=True)
@@ -234,6 +235,13 @@ class MqttNode:
         self._state.update(fields)
         self._enqueue(self.topics.state, json.dumps(self._state), retain=True)
 
+    def publish(self, topic: str, payload: str) -> bool:
+        """Send a command to another device (QoS 1, not retained); False while disconnected."""
+        if not self.connected:
+            return False
+        self._enqueue(topic, payload, retain=False, qos=1)
+        return True
+
     def emit_event(self, payload: dict[str, Any]) -> None:
         """Publish one event; events while disconnected are dropped and counted."""
         if not self.connected:
@@ -241,11 +249,11 @@ class MqttNode:
             return
         self._enqueue(self.topics.event, json.dumps(payload), retain=False)
 
-    def _enqueue(self, topic: str, payload: str, retain: bool) -> None:
+    def _enqueue(self, topic: str, payload: str, retain: bool, qos: int = 0) -> None:
         if self._outbox.full():
             self._outbox.get_nowait()  # the oldest goes; state is re-sent on reconnect anyway
             self.dropped_events += 1
-        self._outbox.put_nowait(_Publish(topic, payload, retain))
+        self._outbox.put_nowait(_Publish(topic, payload, retain, 1 if retain else qos))
 
     def _client(self) -> aiomqtt.Client:
         tls_context = None
@@ -333,9 +341,7 @@ class MqttNode:
             if isinstance(item, _Subscribe):
                 await client.subscribe(item.topic_filter, qos=1)
             else:
-                await client.publish(
-                    item.topic, item.payload, qos=1 if item.retain else 0, retain=item.retain
-                )
+                await client.publish(item.topic, item.payload, qos=item.qos, retain=item.retain)
 
     async def _receive(self, client: aiomqtt.Client) -> None:
         later: set[asyncio.Task[None]] = set()

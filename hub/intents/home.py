@@ -50,3 +50,20 @@ def follow_home(
 
     for topic_filter in registry.discovery_filters:
         node.subscribe(topic_filter, on_config)
+
+
+class Home:
+    """The home as the hub sees it: its entities, and the MQTT node to act through (if any)."""
+
+    def __init__(self, registry: EntityRegistry) -> None:
+        self.registry = registry
+        self.node: MqttNode | None = None
+
+    def publish(self, topic: str, payload: str) -> bool:
+        """Send a device command; False when there is no broker connection."""
+        return self.node is not None and self.node.publish(topic, payload)
+
+    def follow(self, node: MqttNode, on_change: Callable[[], None] | None = None) -> None:
+        """Act through `node` and keep the registry in step with its broker."""
+        self.node = node
+        follow_home(node, self.registry, on_change)

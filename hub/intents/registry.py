@@ -105,6 +105,7 @@ class EntityRegistry:
         self.max_entities = max_entities
         self._overrides = {k.lower(): v for k, v in (overrides or {}).items()}
         self.entities: dict[str, Entity] = {}
+        self.version = 0  # bumped whenever entities change (names, areas, membership)
         self._by_state_topic: dict[str, list[tuple[str, str]]] = {}  # topic -> (key, attribute)
 
     @property
@@ -142,6 +143,7 @@ class EntityRegistry:
                 continue
             self._store(config)
         self._index()
+        self.version += 1
         return bool(stale or configs)
 
     def _store(self, config: EntityConfig) -> None:

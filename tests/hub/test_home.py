@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+from bench import client
 from bench.hubproc import running_hub
 from hub.intents.home import follow_home
 from hub.intents.registry import EntityRegistry
@@ -66,3 +67,16 @@ async def test_the_hub_counts_the_homes_entities(broker: Broker, tmp_path: Path)
                 "homevoice/hub/state", lambda p: json.loads(p).get("entities") == ENTITIES
             )
     assert json.loads(state.payload)["stt"] == "tiny.en"
+
+
+async def test_wyoming_handle_turns_the_light_on(broker: Broker, tmp_path: Path) -> None:
+    await announce_devices(broker.port)
+    async with watching(broker.port) as watch:
+        with running_hub(args=["--mqtt", broker.url], log_path=tmp_path / "hub.log") as (port, _):
+            await watch.wait_for("homevoice/hub/state", lambda p: json.loads(p)["entities"] > 0)
+            handled, answer = await client.handle("127.0.0.1", port, "Turn on the kitchen light.")
+            command = await watch.wait_for("zigbee2mqtt/kitchen_light/set")
+            asked, state = await client.handle("127.0.0.1", port, "Is the front door locked?")
+    assert handled and answer == "Turned on the Kitchen light."
+    assert json.loads(command.payload) == {"state": "ON"} and not command.retain
+    assert asked and state == "The Front door is unlocked."

@@ -1,0 +1,183 @@
+"""Local intents: text → a recognized intent → MQTT publishes and a spoken answer.
+
+Sentences come from `sentences.yaml` (hassil); the entity and area lists are built from the
+registry. An unknown name matches nothing, and an ambiguous one gets a question back: neither
+ever publishes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+from hassil import Intents, RecognizeResult, TextSlotList, recognize
+
+from .actions import (
+    COVERS,
+    SWITCHABLE,
+    ActionRefused,
+    Publish,
+    describe,
+    lock,
+    open_close,
+    set_brightness,
+    set_temperature,
+    turn,
+)
+from .registry import Entity, EntityRegistry
+
+_LOGGER = logging.getLogger(__name__)
+
+SENTENCES = Path(__file__).with_name("sentences.yaml")
+SKIP_WORDS = ["please", "can you", "could you", "would you", "hey"]
+NOT_UNDERSTOOD = "Sorry, I didn't understand that."
+NO_BROKER = "I can't reach your devices right now: the MQTT broker is not connected."
+
+# list name -> which platforms an entity must have to be in it
+ENTITY_LISTS: dict[str, Callable[[str], bool]] = {
+    "name": lambda platform: True,
+    "switchable": lambda platform: platform in SWITCHABLE,
+    "light": lambda platform: platform == "light",
+    "cover": lambda platform: platform in COVERS,
+    "lock": lambda platform: platform == "lock",
+    "climate": lambda platform: platform == "climate",
+}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the handler made of one text."""
+
+    handled: bool
+    answer: str
+    intent: str | None = None
+    publishes: list[Publish] = field(default_factory=list)
+
+
+class IntentHandler:
+    """Recognizes text against the hub's sentences and carries the intent out over MQTT."""
+
+    def __init__(
+        self,
+        registry: EntityRegistry,
+        publish: Callable[[str, str], bool],
+        now: Callable[[], datetime] = datetime.now,
+    ) -> None:
+        self._registry = registry
+        self._publish = publish
+        self._now = now
+        self._intents = Intents.from_dict(yaml.safe_load(SENTENCES.read_text(encoding="utf-8")))
+        self._lists: dict[str, Any] = {}
+        self._lists_version = -1
+
+    def _slot_lists(self) -> dict[str, Any]:
+        if self._lists_version != self._registry.version:
+            entities = list(self._registry.entities.values())
+            lists: dict[str, Any] = {}
+            for list_name, wanted in ENTITY_LISTS.items():
+                keys_by_name: dict[str, list[str]] = defaultdict(list)
+                for entity in entities:
+                    if wanted(entity.platform):
+                        for name in entity.names:
+                            keys_by_name[name.lower()].append(entity.key)
+                lists[list_name] = TextSlotList.from_tuples(
+                    [(name, tuple(keys)) for name, keys in keys_by_name.items()], name=list_name
+                )
+            areas = {e.area for e in entities if e.area}
+            lists["area"] = TextSlotList.from_tuples([(a.lower(), a) for a in areas], name="area")
+            self._lists, self._lists_version = lists, self._registry.version
+        return self._lists
+
+    def handle(self, text: str) -> Outcome:
+        """Recognize `text` and act on it; never raises for what people say."""
+        result = recognize(
+            text, self._intents, slot_lists=self._slot_lists(), skip_words=SKIP_WORDS
+        )
+        if result is None:
+            return Outcome(False, NOT_UNDERSTOOD)
+        intent = result.intent.name
+        try:
+            answer, publishes = self._carry_out(intent, result)
+        except ActionRefused as refusal:
+            return Outcome(True, str(refusal), intent)
+        for message in publishes:
+            if not self._publish(message.topic, message.payload):
+                return Outcome(True, NO_BROKER, intent)
+        return Outcome(True, answer, intent, publishes)
+
+    def _carry_out(self, intent: str, result: RecognizeResult) -> tuple[str, list[Publish]]:
+        slots = {name: slot.value for name, slot in result.entities.items()}
+        if intent == "GetTime":
+            return f"It's {self._now().strftime('%-I:%M %p')}.", []
+        if intent == "GetDate":
+            return f"Today is {self._now().strftime('%A, %B %-d')}.", []
+        if intent == "Cancel":
+            return "OK.", []
+        if intent in ("TurnOn", "TurnOff") and "platform" in slots:
+            return self._area_lights(slots["area"], on=intent == "TurnOn")
+        if intent == "SetTemperature" and "area" in slots and "climate" not in slots:
+            entity = self._one_in_area(slots["area"], "climate")
+        else:
+            entity = self._one(slots)
+        return self._act(intent, entity, slots)
+
+    def _act(self, intent: str, entity: Entity, slots: dict[str, Any]) -> tuple[str, list[Publish]]:
+        name = entity.name
+        if intent == "QueryState":
+            return describe(entity), []
+        if intent in ("TurnOn", "TurnOff"):
+            on = intent == "TurnOn"
+            return f"Turned {'on' if on else 'off'} the {name}.", [turn(entity, on)]
+        if intent == "SetBrightness":
+            percent = float(slots["brightness"])
+            return f"Set the {name} to {percent:g} percent.", [set_brightness(entity, percent)]
+        if intent in ("Open", "Close"):
+            opening = intent == "Open"
+            return f"{'Opening' if opening else 'Closing'} the {name}.", [
+                open_close(entity, opening)
+            ]
+        if intent in ("Lock", "Unlock"):
+            locking = intent == "Lock"
+            return f"{'Locked' if locking else 'Unlocked'} the {name}.", [lock(entity, locking)]
+        if intent == "SetTemperature":
+            degrees = float(slots["temperature"])
+            return f"Set the {name} to {degrees:g} degrees.", [set_temperature(entity, degrees)]
+        raise ActionRefused(NOT_UNDERSTOOD)
+
+    def _one(self, slots: dict[str, Any]) -> Entity:
+        keys = next(v for k, v in slots.items() if k in ENTITY_LISTS)
+        entities = [self._registry.entities[k] for k in keys if k in self._registry.entities]
+        if "area" in slots:
+            entities = [e for e in entities if e.area == slots["area"]] or entities
+        if not entities:
+            raise ActionRefused(NOT_UNDERSTOOD)
+        if len(entities) > 1:
+            where = " or ".join(f"the one in the {e.area}" if e.area else e.key for e in entities)
+            raise ActionRefused(f"There is more than one {entities[0].name}: {where}?")
+        return entities[0]
+
+    def _one_in_area(self, area: str, platform: str) -> Entity:
+        found = [
+            e for e in self._registry.entities.values() if e.area == area and e.platform == platform
+        ]
+        if len(found) != 1:
+            thing = "thermostat" if platform == "climate" else platform
+            count = "no" if not found else "more than one"
+            raise ActionRefused(f"There is {count} {thing} in the {area}.")
+        return found[0]
+
+    def _area_lights(self, area: str, on: bool) -> tuple[str, list[Publish]]:
+        lights = [
+            e for e in self._registry.entities.values() if e.area == area and e.platform == "light"
+        ]
+        if not lights:
+            raise ActionRefused(f"There are no lights in the {area}.")
+        publishes = [turn(light, on) for light in lights]
+        count = "the light" if len(lights) == 1 else f"{len(lights)} lights"
+        return f"Turned {'on' if on else 'off'} {count} in the {area}.", publishes
