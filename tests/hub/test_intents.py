@@ -84,8 +84,11 @@ TABLE: list[tuple[str, list[tuple[str, str]], str]] = [
 ]
 
 
+Home = tuple[IntentHandler, list[tuple[str, str]], EntityRegistry]
+
+
 @pytest.fixture
-def home() -> tuple[IntentHandler, list[tuple[str, str]], EntityRegistry]:
+def home() -> Home:
     registry = EntityRegistry()
     for topic, payload in discovery_messages():
         registry.apply_config(topic, payload)
@@ -102,7 +105,9 @@ def home() -> tuple[IntentHandler, list[tuple[str, str]], EntityRegistry]:
 
 
 @pytest.mark.parametrize(("sentence", "publishes", "answer"), TABLE)
-def test_sentence_table(home, sentence: str, publishes: list[tuple[str, str]], answer: str) -> None:  # type: ignore[no-untyped-def]
+def test_sentence_table(
+    home: Home, sentence: str, publishes: list[tuple[str, str]], answer: str
+) -> None:
     handler, sent, _ = home
     outcome = handler.handle(sentence)
     assert outcome.handled, outcome
@@ -121,14 +126,14 @@ def test_sentence_table(home, sentence: str, publishes: list[tuple[str, str]], a
         "lock the kitchen",
     ],
 )
-def test_unknown_names_and_wrong_kinds_publish_nothing(home, sentence: str) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_names_and_wrong_kinds_publish_nothing(home: Home, sentence: str) -> None:
     handler, sent, _ = home
     outcome = handler.handle(sentence)
     assert sent == []
     assert not outcome.handled and outcome.answer == NOT_UNDERSTOOD
 
 
-def test_ambiguous_names_get_a_question_and_no_publish(home) -> None:  # type: ignore[no-untyped-def]
+def test_ambiguous_names_get_a_question_and_no_publish(home: Home) -> None:
     handler, sent, registry = home
     second = {
         "name": "Lamp",
@@ -147,13 +152,13 @@ def test_ambiguous_names_get_a_question_and_no_publish(home) -> None:  # type: i
     assert sent == [("home/living/lamp/set", "ON")]
 
 
-def test_limits_are_checked_before_publishing(home) -> None:  # type: ignore[no-untyped-def]
+def test_limits_are_checked_before_publishing(home: Home) -> None:
     handler, sent, _ = home
     outcome = handler.handle("set the living room thermostat to 34 degrees")
     assert sent == [] and "goes from 7 to 30 degrees" in outcome.answer
 
 
-def test_broker_down_is_said_not_hidden(home) -> None:  # type: ignore[no-untyped-def]
+def test_broker_down_is_said_not_hidden(home: Home) -> None:
     _, _, registry = home
     handler = IntentHandler(registry, lambda topic, payload: False)
     outcome = handler.handle("turn on the kitchen light")
