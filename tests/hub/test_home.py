@@ -8,12 +8,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench import client
+from bench.broker import Broker
+from bench.fake_home import DEVICES, STATES, discovery_messages
 from bench.hubproc import running_hub
 from hub.intents.home import follow_home
 from hub.intents.registry import EntityRegistry
 from protocol.mqtt import MqttNode, MqttSettings
-from tests.conftest import Broker
-from tests.fake_devices import DEVICES, STATES, discovery_messages
 from tests.mqtt_watch import publish, watching
 
 ENTITIES = len(DEVICES) + 1  # the garage device has two components

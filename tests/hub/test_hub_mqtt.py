@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 from bench import client
+from bench.broker import Broker
 from bench.hubproc import running_hub
-from tests.conftest import Broker
 from tests.mqtt_watch import publish, watching
 
 AVAILABILITY = "homevoice/hub/availability"

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from bench.broker import Broker
 from protocol.mqtt import (
     BrokerAddress,
     CommandHandler,
@@ -21,7 +22,6 @@ from protocol.mqtt import (
     device_discovery,
 )
 from protocol.settings import SettingsError, build
-from tests.conftest import Broker
 from tests.mqtt_watch import publish, watching
 
 TOPICS = NodeTopics("homevoice", "n1", "homeassistant")

@@ -1,4 +1,4 @@
-"""Test-side devices that announce themselves through Home Assistant MQTT discovery.
+"""A fake home: devices that announce themselves through Home Assistant MQTT discovery.
 
 A mix of styles seen in the wild: abbreviated keys with `~` (Tasmota, zigbee2mqtt), full keys,
 single-component and device-based discovery.
@@ -87,3 +87,77 @@ STATES: dict[str, str] = {
 def discovery_messages() -> list[tuple[str, str]]:
     """(topic, payload) of every device's discovery document."""
     return [(topic, json.dumps(document)) for topic, document in DEVICES.items()]
+
+
+ON = json.dumps({"state": "ON"})
+OFF = json.dumps({"state": "OFF"})
+
+# Spoken-style sentences for this home: the (topic, payload) publishes each must cause, and a
+# fragment of the answer. Time and date answers assume 2026-11-23 20:05.
+SENTENCE_TABLE: list[tuple[str, list[tuple[str, str]], str]] = [
+    (
+        "turn on the kitchen light",
+        [("zigbee2mqtt/kitchen_light/set", ON)],
+        "Turned on the Kitchen light",
+    ),
+    ("Turn on the kitchen light.", [("zigbee2mqtt/kitchen_light/set", ON)], "Turned on"),
+    ("please switch the kitchen light on", [("zigbee2mqtt/kitchen_light/set", ON)], "Turned on"),
+    (
+        "could you turn off the kitchen light please",
+        [("zigbee2mqtt/kitchen_light/set", OFF)],
+        "off",
+    ),
+    ("turn off the kitchen light in the kitchen", [("zigbee2mqtt/kitchen_light/set", OFF)], "off"),
+    ("switch on the coffee machine", [("tasmota_A1/cmnd/POWER", "ON")], "Coffee machine"),
+    ("turn the coffee machine off", [("tasmota_A1/cmnd/POWER", "OFF")], "off"),
+    ("turn on the bedroom lamp", [("home/bedroom/lamp/set", "ON")], "Bedroom Lamp"),
+    (
+        "turn on all the lights in the bedroom",
+        [("home/bedroom/lamp/set", "ON")],
+        "the light in the Bedroom",
+    ),
+    ("turn off the kitchen lights", [("zigbee2mqtt/kitchen_light/set", OFF)], "in the Kitchen"),
+    (
+        "dim the bedroom lamp to 40 percent",
+        [("home/bedroom/lamp/brightness/set", "40")],
+        "40 percent",
+    ),
+    ("set the bedroom lamp brightness to 75%", [("home/bedroom/lamp/brightness/set", "75")], "75"),
+    (
+        "set the kitchen light to 50 percent",
+        [("zigbee2mqtt/kitchen_light/set", json.dumps({"state": "ON", "brightness": 128}))],
+        "50",
+    ),
+    ("open the garage door", [("garage/door/set", "OPEN")], "Opening the Garage Door"),
+    ("close the garage door", [("garage/door/set", "CLOSE")], "Closing"),
+    ("shut my garage door", [("garage/door/set", "CLOSE")], "Closing"),
+    ("lock the front door", [("home/front_door/set", "LOCK")], "Locked the Front door"),
+    ("unlock the front door", [("home/front_door/set", "UNLOCK")], "Unlocked"),
+    ("lock the garage side lock", [("garage/lock/set", "LOCK")], "Locked"),
+    (
+        "set the living room thermostat to 20 degrees",
+        [("home/living/thermostat/target/set", "20")],
+        "20 degrees",
+    ),
+    (
+        "set the temperature in the living room to 21.5 degrees",
+        [("home/living/thermostat/target/set", "21.5")],
+        "21.5 degrees",
+    ),
+    ("set the living room temperature to 19", [("home/living/thermostat/target/set", "19")], "19"),
+    # questions, answered from the state topics: no publish
+    ("is the front door locked", [], "The Front door is unlocked."),
+    ("is the garage door open", [], "The Garage Door is closed."),
+    ("what is the state of the coffee machine", [], "The Coffee machine is off."),
+    ("is the bedroom lamp on", [], "The Bedroom Lamp is on, at 40 percent."),
+    ("what is the outside temperature", [], "The Outside temperature is 4.5 °C."),
+    (
+        "what is the living room thermostat set to",
+        [],
+        "is set to 21.5 degrees, it is 19.0 degrees now",
+    ),
+    ("what time is it", [], "It's 8:05 PM."),
+    ("what is the time", [], "It's 8:05 PM."),
+    ("what day is it today", [], "Today is Monday, November 23."),
+    ("never mind", [], "OK."),
+]
