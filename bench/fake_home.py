@@ -21,6 +21,7 @@ DEVICES: dict[str, dict[str, object]] = {
         "state_topic": "home/bedroom/lamp/state", "payload_on": "ON", "payload_off": "OFF",
         "brightness_command_topic": "home/bedroom/lamp/brightness/set",
         "brightness_state_topic": "home/bedroom/lamp/brightness", "brightness_scale": 100,
+        "rgb_command_topic": "home/bedroom/lamp/rgb/set",
         "device": {"identifiers": ["lamp1"], "name": "Bedroom", "suggested_area": "Bedroom"},
     },
     # Tasmota-style switch with a value template
@@ -128,6 +129,17 @@ SENTENCE_TABLE: list[tuple[str, list[tuple[str, str]], str]] = [
         [("zigbee2mqtt/kitchen_light/set", json.dumps({"state": "ON", "brightness": 128}))],
         "50",
     ),
+    (
+        "make the kitchen light blue",
+        [
+            (
+                "zigbee2mqtt/kitchen_light/set",
+                json.dumps({"state": "ON", "color": {"x": 0.15, "y": 0.06}}),
+            )
+        ],
+        "Kitchen light blue",
+    ),
+    ("set the bedroom lamp to red", [("home/bedroom/lamp/rgb/set", "255,0,0")], "red"),
     ("open the garage door", [("garage/door/set", "OPEN")], "Opening the Garage Door"),
     ("close the garage door", [("garage/door/set", "CLOSE")], "Closing"),
     ("shut my garage door", [("garage/door/set", "CLOSE")], "Closing"),

@@ -64,6 +64,65 @@ def set_brightness(entity: Entity, percent: float) -> Publish:
     return Publish(str(topic), str(level))
 
 
+COLORS: dict[str, tuple[int, int, int]] = {
+    "red": (255, 0, 0), "green": (0, 255, 0), "blue": (0, 0, 255), "yellow": (255, 255, 0),
+    "orange": (255, 165, 0), "purple": (128, 0, 128), "pink": (255, 105, 180),
+    "white": (255, 255, 255), "cyan": (0, 255, 255), "magenta": (255, 0, 255),
+}  # fmt: skip
+
+
+def _xy(rgb: tuple[int, int, int]) -> tuple[float, float]:
+    """sRGB to CIE 1931 xy (the colour space zigbee lights take)."""
+
+    def linear(channel: int) -> float:
+        c = channel / 255
+        return ((c + 0.055) / 1.055) ** 2.4 if c > 0.04045 else c / 12.92
+
+    r, g, b = (linear(c) for c in rgb)
+    x = r * 0.4124 + g * 0.3576 + b * 0.1805
+    y = r * 0.2126 + g * 0.7152 + b * 0.0722
+    z = r * 0.0193 + g * 0.1192 + b * 0.9505
+    total = x + y + z
+    return (round(x / total, 4), round(y / total, 4)) if total else (0.3127, 0.329)
+
+
+def _hs(rgb: tuple[int, int, int]) -> tuple[float, float]:
+    r, g, b = (c / 255 for c in rgb)
+    high, low = max(r, g, b), min(r, g, b)
+    delta = high - low
+    if delta == 0:
+        hue = 0.0
+    elif high == r:
+        hue = 60 * (((g - b) / delta) % 6)
+    elif high == g:
+        hue = 60 * ((b - r) / delta + 2)
+    else:
+        hue = 60 * ((r - g) / delta + 4)
+    return round(hue, 1), round(delta / high * 100 if high else 0.0, 1)
+
+
+def set_color(entity: Entity, color: str) -> Publish:
+    """Turn a light on in a named colour, in the colour mode the light supports."""
+    if entity.platform != "light" or color not in COLORS:
+        raise ActionRefused(f"The {entity.name} can't change colour.")
+    rgb = COLORS[color]
+    if entity.option("schema") == "json":
+        modes = set(entity.option("supported_color_modes") or [])
+        if modes & {"rgb", "rgbw", "rgbww"}:
+            value: dict[str, float] = dict(zip("rgb", rgb, strict=True))
+        elif "xy" in modes:
+            value = dict(zip("xy", _xy(rgb), strict=True))
+        elif "hs" in modes:
+            value = dict(zip("hs", _hs(rgb), strict=True))
+        else:
+            raise ActionRefused(f"The {entity.name} can't change colour.")
+        return Publish(_command_topic(entity), json.dumps({"state": "ON", "color": value}))
+    topic = entity.option("rgb_command_topic")
+    if not topic:
+        raise ActionRefused(f"The {entity.name} can't change colour.")
+    return Publish(str(topic), ",".join(map(str, rgb)))
+
+
 def open_close(entity: Entity, opening: bool) -> Publish:
     """Open or close a cover or valve."""
     if entity.platform not in COVERS:

@@ -27,6 +27,7 @@ from .actions import (
     lock,
     open_close,
     set_brightness,
+    set_color,
     set_temperature,
     turn,
 )
@@ -137,6 +138,9 @@ class IntentHandler:
         if intent == "SetBrightness":
             percent = float(slots["brightness"])
             return f"Set the {name} to {percent:g} percent.", [set_brightness(entity, percent)]
+        if intent == "SetColor":
+            color = str(slots["color"])
+            return f"Turned the {name} {color}.", [set_color(entity, color)]
         if intent in ("Open", "Close"):
             opening = intent == "Open"
             return f"{'Opening' if opening else 'Closing'} the {name}.", [
