@@ -22,6 +22,7 @@ from .info import build_info, package_version
 from .intents.handler import IntentHandler
 from .intents.home import Home
 from .intents.registry import EntityRegistry
+from .intents.timers import Timer, Timers
 from .models import default_data_dir, resolve_piper_voice, resolve_stt_model, resolve_wake_word
 from .settings import HubSettings
 
@@ -69,7 +70,11 @@ def load_engines(settings: HubSettings) -> Engines:
         settings.mqtt.discovery_prefix, settings.home.max_entities, settings.home.entities
     )
     home = Home(registry)
-    intents = IntentHandler(registry, home.publish)
+
+    def timer_event(kind: str, timer: Timer) -> None:
+        home.emit_event({"type": f"timer-{kind}", "id": timer.id, "total_seconds": timer.total_s})
+
+    intents = IntentHandler(registry, home.publish, timers=Timers(timer_event))
     return Engines(stt=stt, tts=tts, wake=wake, info=info, intents=intents, home=home)
 
 

@@ -32,6 +32,7 @@ from .actions import (
     turn,
 )
 from .registry import Entity, EntityRegistry
+from .timers import Timers, spoken_duration
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -69,10 +70,12 @@ class IntentHandler:
         registry: EntityRegistry,
         publish: Callable[[str, str], bool],
         now: Callable[[], datetime] = datetime.now,
+        timers: Timers | None = None,
     ) -> None:
         self._registry = registry
         self._publish = publish
         self._now = now
+        self.timers = timers or Timers()
         self._intents = Intents.from_dict(yaml.safe_load(SENTENCES.read_text(encoding="utf-8")))
         self._lists: dict[str, Any] = {}
         self._lists_version = -1
@@ -120,6 +123,8 @@ class IntentHandler:
             return f"Today is {self._now().strftime('%A, %B %-d')}.", []
         if intent == "Cancel":
             return "OK.", []
+        if intent in ("StartTimer", "CancelTimer", "TimerStatus"):
+            return self._timer(intent, slots), []
         if intent in ("TurnOn", "TurnOff") and "platform" in slots:
             return self._area_lights(slots["area"], on=intent == "TurnOn")
         if intent == "SetTemperature" and "area" in slots and "climate" not in slots:
@@ -153,6 +158,32 @@ class IntentHandler:
             degrees = float(slots["temperature"])
             return f"Set the {name} to {degrees:g} degrees.", [set_temperature(entity, degrees)]
         raise ActionRefused(NOT_UNDERSTOOD)
+
+    def _timer(self, intent: str, slots: dict[str, Any]) -> str:
+        if intent == "StartTimer":
+            seconds = sum(
+                float(slots.get(unit, 0)) * factor
+                for unit, factor in (("hours", 3600), ("minutes", 60), ("seconds", 1))
+            )
+            try:
+                timer = self.timers.start(seconds)
+            except ValueError as err:
+                raise ActionRefused(f"I can't set that timer: {err}.") from err
+            return f"Timer set for {spoken_duration(timer.total_s)}."
+        if intent == "CancelTimer":
+            cancelled = self.timers.cancel_all()
+            if not cancelled:
+                return "There is no timer running."
+            return (
+                "Timer cancelled." if len(cancelled) == 1 else f"Cancelled {len(cancelled)} timers."
+            )
+        running = self.timers.running()
+        if not running:
+            return "There is no timer running."
+        left = [spoken_duration(seconds) for _, seconds in running]
+        if len(left) == 1:
+            return f"{left[0]} left."
+        return f"{len(left)} timers: {', '.join(left)} left."
 
     def _one(self, slots: dict[str, Any]) -> Entity:
         keys = next(v for k, v in slots.items() if k in ENTITY_LISTS)

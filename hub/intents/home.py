@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from protocol.mqtt import MqttNode
 from protocol.settings import check
@@ -62,6 +63,11 @@ class Home:
     def publish(self, topic: str, payload: str) -> bool:
         """Send a device command; False when there is no broker connection."""
         return self.node is not None and self.node.publish(topic, payload)
+
+    def emit_event(self, payload: dict[str, Any]) -> None:
+        """Publish an event on the hub's MQTT `event` topic, if MQTT is on."""
+        if self.node is not None:
+            self.node.emit_event(payload)
 
     def follow(self, node: MqttNode, on_change: Callable[[], None] | None = None) -> None:
         """Act through `node` and keep the registry in step with its broker."""

@@ -80,3 +80,21 @@ async def test_wyoming_handle_turns_the_light_on(broker: Broker, tmp_path: Path)
     assert handled and answer == "Turned on the Kitchen light."
     assert json.loads(command.payload) == {"state": "ON"} and not command.retain
     assert asked and state == "The Front door is unlocked."
+
+
+async def test_timer_events_on_mqtt(broker: Broker, tmp_path: Path) -> None:
+    async with watching(broker.port) as watch:
+        with running_hub(args=["--mqtt", broker.url], log_path=tmp_path / "hub.log") as (port, _):
+            await watch.wait_for("homevoice/hub/availability", lambda p: p == "online")
+            handled, answer = await client.handle("127.0.0.1", port, "Set a timer for 1 second.")
+            finished = await watch.wait_for(
+                "homevoice/hub/event", lambda p: json.loads(p)["type"] == "timer-finished"
+            )
+    assert handled and answer == "Timer set for 1 second."
+    started = next(m for m in watch.messages if m.topic == "homevoice/hub/event")
+    assert json.loads(started.payload) == {
+        "type": "timer-started",
+        "id": "timer-1",
+        "total_seconds": 1.0,
+    }
+    assert json.loads(finished.payload)["id"] == "timer-1" and not finished.retain

@@ -1,0 +1,98 @@
+"""Voice timers: start, cancel, how long is left; a finished timer is reported as an event."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+_LOGGER = logging.getLogger(__name__)
+
+MAX_TIMERS = 20
+MAX_SECONDS = 24 * 3600
+
+
+@dataclass
+class Timer:
+    """One running timer."""
+
+    id: str
+    total_s: float
+    started_s: float  # monotonic
+    _handle: asyncio.TimerHandle | None = field(default=None, repr=False)
+
+    def remaining_s(self, now_s: float) -> float:
+        """Seconds left at monotonic time `now_s`."""
+        return max(0.0, self.started_s + self.total_s - now_s)
+
+
+def spoken_duration(seconds: float) -> str:
+    """`1 hour and 30 minutes`, `4 minutes and 5 seconds`, `45 seconds`."""
+    total = round(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [
+        f"{value} {unit}{'s' if value != 1 else ''}"
+        for value, unit in ((hours, "hour"), (minutes, "minute"), (secs, "second"))
+        if value
+    ]
+    if not parts:
+        return "0 seconds"
+    return " and ".join([", ".join(parts[:-1]), parts[-1]] if len(parts) > 1 else parts)
+
+
+class Timers:
+    """The running timers; `on_event(kind, timer)` hears started, cancelled and finished."""
+
+    def __init__(
+        self,
+        on_event: Callable[[str, Timer], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._on_event = on_event
+        self._clock = clock
+        self._timers: dict[str, Timer] = {}
+        self._ids = itertools.count(1)
+
+    def running(self) -> list[tuple[Timer, float]]:
+        """Running timers with their seconds left, soonest to finish first."""
+        now = self._clock()
+        return sorted(((t, t.remaining_s(now)) for t in self._timers.values()), key=lambda p: p[1])
+
+    def start(self, seconds: float) -> Timer:
+        """Start a timer (needs a running event loop); ValueError past the limits."""
+        if not 0 < seconds <= MAX_SECONDS:
+            raise ValueError("a timer runs from 1 second to 24 hours")
+        if len(self._timers) >= MAX_TIMERS:
+            raise ValueError(f"there are {MAX_TIMERS} timers running already")
+        timer = Timer(id=f"timer-{next(self._ids)}", total_s=seconds, started_s=self._clock())
+        timer._handle = asyncio.get_running_loop().call_later(seconds, self._finish, timer.id)
+        self._timers[timer.id] = timer
+        self._emit("started", timer)
+        return timer
+
+    def cancel_all(self) -> list[Timer]:
+        """Cancel every running timer; returns them."""
+        cancelled = list(self._timers.values())
+        for timer in cancelled:
+            if timer._handle is not None:
+                timer._handle.cancel()
+            self._emit("cancelled", timer)
+        self._timers.clear()
+        return cancelled
+
+    def _finish(self, timer_id: str) -> None:
+        timer = self._timers.pop(timer_id, None)
+        if timer is not None:
+            _LOGGER.info("Timer %s (%s) finished", timer.id, spoken_duration(timer.total_s))
+            self._emit("finished", timer)
+
+    def _emit(self, kind: str, timer: Timer) -> None:
+        if self._on_event is not None:
+            try:
+                self._on_event(kind, timer)
+            except Exception:
+                _LOGGER.exception("Timer event handler failed")
