@@ -52,6 +52,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--no-zeroconf", action="store_true", help="do not announce on the LAN")
     p.add_argument("--zeroconf-name", help="zeroconf service name (default homevoice-hub-<mac>)")
     p.add_argument("--mqtt", help="MQTT broker URL mqtt://[user:pass@]host[:port], or none")
+    p.add_argument(
+        "--llm-url",
+        help="OpenAI-compatible API for what the grammar does not match, "
+        "e.g. http://localhost:11434/v1 (Ollama)",
+    )
+    p.add_argument("--llm-model", help="model name on that server")
     p.add_argument("--http-port", type=int, help="HTTP port for /health (0 = off, the default)")
     p.add_argument("--log-level", choices=LEVELS, help="debug, info (default), warning, error")
     return p
@@ -68,6 +74,7 @@ def settings_from_args(args: argparse.Namespace) -> HubSettings:
         "zeroconf": False if args.no_zeroconf else None,
         "zeroconf_name": args.zeroconf_name,
         "mqtt": {"url": args.mqtt},
+        "llm": {"url": args.llm_url, "model": args.llm_model},
         "http_port": args.http_port,
         "log_level": args.log_level,
         "stt": {"model": args.stt_model},

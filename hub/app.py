@@ -19,6 +19,7 @@ from .engines.stt import WhisperEngine
 from .engines.tts import PiperEngine
 from .engines.wake import WakeEngine
 from .info import build_info, package_version
+from .intents.agent import LlmAgent
 from .intents.handler import IntentHandler
 from .intents.home import Home
 from .intents.registry import EntityRegistry
@@ -75,7 +76,14 @@ def load_engines(settings: HubSettings) -> Engines:
         home.emit_event({"type": f"timer-{kind}", "id": timer.id, "total_seconds": timer.total_s})
 
     intents = IntentHandler(registry, home.publish, timers=Timers(timer_event))
-    return Engines(stt=stt, tts=tts, wake=wake, info=info, intents=intents, home=home)
+    agent = LlmAgent(settings.llm, registry, home.publish)
+    if settings.llm.enabled:
+        _LOGGER.info(
+            "LLM: %s at %s for what the grammar does not match",
+            settings.llm.model,
+            settings.llm.url,
+        )
+    return Engines(stt=stt, tts=tts, wake=wake, info=info, intents=intents, home=home, agent=agent)
 
 
 def _health_app(engines: Engines, started_monotonic: float) -> web.Application:
@@ -133,6 +141,7 @@ async def serve(settings: HubSettings, engines: Engines, stop: asyncio.Event) ->
     )
     await server.start()
     async with contextlib.AsyncExitStack() as stack:
+        stack.push_async_callback(engines.agent.close)
         stack.push_async_callback(server.stop)
         if settings.zeroconf:
             name = settings.zeroconf_name or default_service_name("homevoice-hub")

@@ -34,6 +34,7 @@ from .engines.errors import EngineError, SttError, TtsError, WakeError
 from .engines.stt import WhisperEngine
 from .engines.tts import LoadedVoice, PiperEngine
 from .engines.wake import WakeDetector, WakeEngine
+from .intents.agent import LlmAgent
 from .intents.handler import IntentHandler
 from .intents.home import Home
 
@@ -52,6 +53,7 @@ class Engines:
     info: Info
     intents: IntentHandler
     home: Home
+    agent: LlmAgent
 
 
 @dataclass
@@ -301,17 +303,23 @@ class HubConnection(Connection):
     async def _on_handle(self, transcript: Transcript) -> None:
         started = time.perf_counter()
         outcome = self._engines.intents.handle(transcript.text)
+        handled, answer, route = outcome.handled, outcome.answer, outcome.intent
+        if not handled:
+            context = transcript.context or {}
+            conversation = context.get("conversation_id") if isinstance(context, dict) else None
+            handled, answer = await self._engines.agent.answer(transcript.text, conversation)
+            route = "llm"
         _LOGGER.info(
             "%s: %s %r -> %s (%d published) in %.1f ms",
             self.peer,
-            "handled" if outcome.handled else "not handled",
+            "handled" if handled else "not handled",
             transcript.text,
-            outcome.intent,
+            route,
             len(outcome.publishes),
             (time.perf_counter() - started) * 1000,
         )
-        reply = Handled if outcome.handled else NotHandled
-        await self.send(reply(text=outcome.answer, context=transcript.context).event())
+        reply = Handled if handled else NotHandled
+        await self.send(reply(text=answer, context=transcript.context).event())
 
     async def close(self) -> None:
         self._close_audio()

@@ -13,6 +13,7 @@ from protocol.server import TcpUri
 from protocol.settings import check
 
 from .intents.home import HomeSettings
+from .llm import LlmSettings
 
 BUILTIN_WAKE_WORDS = ("hey_jarvis", "okay_nabu", "alexa", "hey_mycroft", "hey_rhasspy")
 
@@ -134,6 +135,7 @@ class HubSettings:
     zeroconf_name: str = ""
     mqtt: MqttSettings = field(default_factory=MqttSettings)
     home: HomeSettings = field(default_factory=HomeSettings)
+    llm: LlmSettings = field(default_factory=LlmSettings)
     http_port: int = 0
     log_level: str = "info"
     stt: SttSettings = field(default_factory=SttSettings)
