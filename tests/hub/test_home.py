@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 from bench import client
 from bench.broker import Broker
-from bench.fake_home import DEVICES, STATES, discovery_messages
+from bench.fake_home import DEVICES, SENTENCE_TABLE, STATES, discovery_messages
 from bench.hubproc import running_hub
-from hub.intents.home import follow_home
+from hub.intents.handler import IntentHandler
+from hub.intents.home import Home, follow_home
 from hub.intents.registry import EntityRegistry
 from protocol.mqtt import MqttNode, MqttSettings
 from tests.mqtt_watch import publish, watching
@@ -98,3 +100,35 @@ async def test_timer_events_on_mqtt(broker: Broker, tmp_path: Path) -> None:
         "total_seconds": 1.0,
     }
     assert json.loads(finished.payload)["id"] == "timer-1" and not finished.retain
+
+
+async def test_the_sentence_table_through_a_real_broker(broker: Broker) -> None:
+    """Every sentence: the payload reaches the device's command topic; questions read states."""
+    await announce_devices(broker.port)
+    home = Home(EntityRegistry())
+    node = MqttNode(MqttSettings(url=broker.url), "hub", dict)
+    home.follow(node)
+    task = asyncio.create_task(node.run())
+    try:
+        await until(lambda: len(home.registry.entities) == ENTITIES)
+        await until(lambda: home.registry.entities["outside_temp"].state.get("state") == 4.5)
+        handler = IntentHandler(
+            home.registry, home.publish, now=lambda: datetime(2026, 11, 23, 20, 5)
+        )
+        async with watching(broker.port) as watch:
+            for sentence, publishes, answer in SENTENCE_TABLE:
+                mark = len(watch.messages)
+                outcome = handler.handle(sentence)
+                assert outcome.handled and answer in outcome.answer, (sentence, outcome)
+                for topic, payload in publishes:
+                    seen = await watch.wait_for(topic, after=mark)
+                    assert (seen.payload, seen.retain) == (payload, False), sentence
+            handler.handle("turn on the toaster")
+            handler.handle("cancel the timers")
+            await asyncio.sleep(0.3)  # nothing may arrive for those
+            commands = {t for _, publishes, _ in SENTENCE_TABLE for t, _ in publishes}
+            late = [m for m in watch.messages[mark:] if m.topic in commands]
+            assert late == [], late
+    finally:
+        await node.stop()
+        await asyncio.wait_for(task, 10)
