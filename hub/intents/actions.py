@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -152,6 +153,21 @@ def set_temperature(entity: Entity, degrees: float) -> Publish:
     if not low <= degrees <= high:
         raise ActionRefused(f"The {entity.name} goes from {low:g} to {high:g} degrees.")
     return Publish(_command_topic(entity, "temperature_command_topic"), f"{degrees:g}")
+
+
+# Action names shared by the grammar and the LLM's tool.
+ACTIONS: dict[str, Callable[[Entity, Any], Publish]] = {
+    "turn_on": lambda e, _: turn(e, True),
+    "turn_off": lambda e, _: turn(e, False),
+    "set_brightness": lambda e, v: set_brightness(e, float(v)),
+    "set_color": lambda e, v: set_color(e, str(v).lower()),
+    "open": lambda e, _: open_close(e, True),
+    "close": lambda e, _: open_close(e, False),
+    "lock": lambda e, _: lock(e, True),
+    "unlock": lambda e, _: lock(e, False),
+    "set_temperature": lambda e, v: set_temperature(e, float(v)),
+}
+NEEDS_VALUE = frozenset({"set_brightness", "set_color", "set_temperature"})
 
 
 def _word(entity: Entity, raw: Any) -> str | None:

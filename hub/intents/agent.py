@@ -18,18 +18,8 @@ from typing import Any
 from hub.clauses import ClauseBuffer
 from hub.llm import LlmClient, LlmError, LlmSettings, Turn
 
-from .actions import (
-    ActionRefused,
-    Publish,
-    describe,
-    lock,
-    open_close,
-    set_brightness,
-    set_color,
-    set_temperature,
-    turn,
-)
-from .registry import Entity, EntityRegistry
+from .actions import ACTIONS, NEEDS_VALUE, ActionRefused, describe
+from .registry import EntityRegistry
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -44,19 +34,6 @@ control_device tool with an entity_id from the list below; never make up ids, an
 a device is not in the list. The current time is {now}.
 The home's devices (entity_id | name | area | kind | state):
 {entities}"""
-
-ACTIONS: dict[str, Callable[[Entity, Any], Publish]] = {
-    "turn_on": lambda e, _: turn(e, True),
-    "turn_off": lambda e, _: turn(e, False),
-    "set_brightness": lambda e, v: set_brightness(e, float(v)),
-    "set_color": lambda e, v: set_color(e, str(v).lower()),
-    "open": lambda e, _: open_close(e, True),
-    "close": lambda e, _: open_close(e, False),
-    "lock": lambda e, _: lock(e, True),
-    "unlock": lambda e, _: lock(e, False),
-    "set_temperature": lambda e, v: set_temperature(e, float(v)),
-}
-NEEDS_VALUE = frozenset({"set_brightness", "set_color", "set_temperature"})
 
 
 def control_tool(registry: EntityRegistry) -> dict[str, Any]:

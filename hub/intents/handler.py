@@ -18,19 +18,7 @@ from typing import Any
 import yaml
 from hassil import Intents, RecognizeResult, TextSlotList, recognize
 
-from .actions import (
-    COVERS,
-    SWITCHABLE,
-    ActionRefused,
-    Publish,
-    describe,
-    lock,
-    open_close,
-    set_brightness,
-    set_color,
-    set_temperature,
-    turn,
-)
+from .actions import ACTIONS, COVERS, SWITCHABLE, ActionRefused, Publish, describe, turn
 from .registry import Entity, EntityRegistry
 from .timers import Timers, spoken_duration
 
@@ -49,6 +37,20 @@ ENTITY_LISTS: dict[str, Callable[[str], bool]] = {
     "cover": lambda platform: platform in COVERS,
     "lock": lambda platform: platform == "lock",
     "climate": lambda platform: platform == "climate",
+}
+
+
+# intent -> (action, the slot holding its value, the answer)
+INTENT_ACTIONS: dict[str, tuple[str, str | None, str]] = {
+    "TurnOn": ("turn_on", None, "Turned on the {name}."),
+    "TurnOff": ("turn_off", None, "Turned off the {name}."),
+    "SetBrightness": ("set_brightness", "brightness", "Set the {name} to {value} percent."),
+    "SetColor": ("set_color", "color", "Turned the {name} {value}."),
+    "Open": ("open", None, "Opening the {name}."),
+    "Close": ("close", None, "Closing the {name}."),
+    "Lock": ("lock", None, "Locked the {name}."),
+    "Unlock": ("unlock", None, "Unlocked the {name}."),
+    "SetTemperature": ("set_temperature", "temperature", "Set the {name} to {value} degrees."),
 }
 
 
@@ -134,30 +136,14 @@ class IntentHandler:
         return self._act(intent, entity, slots)
 
     def _act(self, intent: str, entity: Entity, slots: dict[str, Any]) -> tuple[str, list[Publish]]:
-        name = entity.name
         if intent == "QueryState":
             return describe(entity), []
-        if intent in ("TurnOn", "TurnOff"):
-            on = intent == "TurnOn"
-            return f"Turned {'on' if on else 'off'} the {name}.", [turn(entity, on)]
-        if intent == "SetBrightness":
-            percent = float(slots["brightness"])
-            return f"Set the {name} to {percent:g} percent.", [set_brightness(entity, percent)]
-        if intent == "SetColor":
-            color = str(slots["color"])
-            return f"Turned the {name} {color}.", [set_color(entity, color)]
-        if intent in ("Open", "Close"):
-            opening = intent == "Open"
-            return f"{'Opening' if opening else 'Closing'} the {name}.", [
-                open_close(entity, opening)
-            ]
-        if intent in ("Lock", "Unlock"):
-            locking = intent == "Lock"
-            return f"{'Locked' if locking else 'Unlocked'} the {name}.", [lock(entity, locking)]
-        if intent == "SetTemperature":
-            degrees = float(slots["temperature"])
-            return f"Set the {name} to {degrees:g} degrees.", [set_temperature(entity, degrees)]
-        raise ActionRefused(NOT_UNDERSTOOD)
+        if intent not in INTENT_ACTIONS:
+            raise ActionRefused(NOT_UNDERSTOOD)
+        action, slot, answer = INTENT_ACTIONS[intent]
+        value = slots.get(slot) if slot else None
+        shown = f"{value:g}" if isinstance(value, int | float) else value
+        return answer.format(name=entity.name, value=shown), [ACTIONS[action](entity, value)]
 
     def _timer(self, intent: str, slots: dict[str, Any]) -> str:
         if intent == "StartTimer":
