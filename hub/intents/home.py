@@ -43,7 +43,7 @@ def follow_home(
         if topic == node.topics.discovery:
             return  # our own device
         if registry.apply_config(topic, payload):
-            for state_topic in registry.state_topics():
+            for state_topic in registry.state_topics(topic):
                 node.subscribe(state_topic, on_state)
             _LOGGER.debug("Registry: %d entities", len(registry.entities))
             if on_change is not None:

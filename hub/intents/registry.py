@@ -92,6 +92,15 @@ def template_value(template: str | None, payload: str) -> Any:
     return value
 
 
+def _state_topics_of(entity: Entity) -> list[tuple[str, str]]:
+    """(state topic, attribute) pairs the entity listens on."""
+    return [
+        (str(entity.option(topic_key)), attribute)
+        for attribute, (topic_key, _) in STATE_TOPICS.items()
+        if entity.option(topic_key)
+    ]
+
+
 class EntityRegistry:
     """Entities by key, bounded; malformed discovery documents are rejected with a log line."""
 
@@ -106,7 +115,9 @@ class EntityRegistry:
         self._overrides = {k.lower(): v for k, v in (overrides or {}).items()}
         self.entities: dict[str, Entity] = {}
         self.version = 0  # bumped whenever entities change (names, areas, membership)
-        self._by_state_topic: dict[str, list[tuple[str, str]]] = {}  # topic -> (key, attribute)
+        # Kept per entity, so a discovery message costs the same with 10 or 2000 entities.
+        self._by_state_topic: dict[str, set[tuple[str, str]]] = {}  # topic -> (key, attribute)
+        self._by_source: dict[str, set[str]] = {}  # config topic -> entity keys
 
     @property
     def discovery_filters(self) -> tuple[str, ...]:
@@ -114,9 +125,15 @@ class EntityRegistry:
         prefix = self.discovery_prefix
         return (f"{prefix}/+/+/config", f"{prefix}/+/+/+/config")
 
-    def state_topics(self) -> set[str]:
-        """Every topic that carries a state of a known entity."""
-        return set(self._by_state_topic)
+    def state_topics(self, source_topic: str | None = None) -> set[str]:
+        """Topics that carry states: of every entity, or of those one config topic declares."""
+        if source_topic is None:
+            return set(self._by_state_topic)
+        return {
+            topic
+            for key in self._by_source.get(source_topic, ())
+            for topic, _ in _state_topics_of(self.entities[key])
+        }
 
     def apply_config(self, topic: str, payload: str) -> bool:
         """Add, update or (empty payload) remove what a discovery topic declares."""
@@ -126,13 +143,9 @@ class EntityRegistry:
             _LOGGER.warning("Ignoring discovery on %s: %s", topic, err)
             return False
         declared = {c.key for c in configs}
-        stale = [
-            k
-            for k, e in self.entities.items()
-            if e.config.source_topic == topic and k not in declared
-        ]
+        stale = self._by_source.get(topic, set()) - declared
         for key in stale:
-            del self.entities[key]
+            self._remove(key)
         for config in configs:
             if config.key not in self.entities and len(self.entities) >= self.max_entities:
                 _LOGGER.warning(
@@ -142,7 +155,6 @@ class EntityRegistry:
                 )
                 continue
             self._store(config)
-        self._index()
         self.version += 1
         return bool(stale or configs)
 
@@ -150,27 +162,37 @@ class EntityRegistry:
         name = spoken_name(config)
         override = self._overrides.get(config.key.lower()) or self._overrides.get(name.lower())
         area = (override.area if override and override.area else None) or config.suggested_area
-        previous = self.entities.get(config.key)
-        self.entities[config.key] = Entity(
+        previous = self._remove(config.key)
+        entity = Entity(
             config=config,
             name=name,
             aliases=override.aliases if override else (),
             area=area,
             state=previous.state if previous else {},
         )
+        self.entities[config.key] = entity
+        self._by_source.setdefault(config.source_topic, set()).add(config.key)
+        for topic, attribute in _state_topics_of(entity):
+            self._by_state_topic.setdefault(topic, set()).add((config.key, attribute))
 
-    def _index(self) -> None:
-        index: dict[str, list[tuple[str, str]]] = {}
-        for entity in self.entities.values():
-            for attribute, (topic_key, _) in STATE_TOPICS.items():
-                topic = entity.option(topic_key)
-                if topic:
-                    index.setdefault(topic, []).append((entity.key, attribute))
-        self._by_state_topic = index
+    def _remove(self, key: str) -> Entity | None:
+        entity = self.entities.pop(key, None)
+        if entity is None:
+            return None
+        keys = self._by_source.get(entity.config.source_topic, set())
+        keys.discard(key)
+        if not keys:
+            self._by_source.pop(entity.config.source_topic, None)
+        for topic, attribute in _state_topics_of(entity):
+            listeners = self._by_state_topic.get(topic, set())
+            listeners.discard((key, attribute))
+            if not listeners:
+                self._by_state_topic.pop(topic, None)
+        return entity
 
     def apply_state(self, topic: str, payload: str) -> None:
         """Record a state message for every entity attribute that listens on `topic`."""
-        for key, attribute in self._by_state_topic.get(topic, ()):
+        for key, attribute in sorted(self._by_state_topic.get(topic, ())):
             entity = self.entities[key]
             template = entity.option(STATE_TOPICS[attribute][1])
             if attribute == "state" and entity.option("schema") == "json":
