@@ -233,7 +233,8 @@ class MqttNode:
     def update_state(self, **fields: Any) -> None:
         """Merge fields into the retained state and publish it (again on every reconnect)."""
         self._state.update(fields)
-        self._enqueue(self.topics.state, json.dumps(self._state), retain=True)
+        if self.connected:  # otherwise the next connect publishes the latest state
+            self._enqueue(self.topics.state, json.dumps(self._state), retain=True)
 
     def publish(self, topic: str, payload: str) -> bool:
         """Send a command to another device (QoS 1, not retained); False while disconnected."""
@@ -254,6 +255,13 @@ class MqttNode:
             self._outbox.get_nowait()  # the oldest goes; state is re-sent on reconnect anyway
             self.dropped_events += 1
         self._outbox.put_nowait(_Publish(topic, payload, retain, 1 if retain else qos))
+
+    def _drop_unsent(self) -> None:
+        """Forget what a lost session did not send: a device command must not arrive late,
+        and state and subscriptions are sent again on the next connect anyway."""
+        while not self._outbox.empty():
+            if isinstance(self._outbox.get_nowait(), _Publish):
+                self.dropped_events += 1
 
     def _client(self) -> aiomqtt.Client:
         tls_context = None
@@ -326,6 +334,7 @@ class MqttNode:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            self._drop_unsent()
         with contextlib.suppress(aiomqtt.MqttError, TimeoutError):
             async with asyncio.timeout(3):  # a clean disconnect sends no will: say it ourselves
                 await client.publish(self.topics.availability, "offline", qos=1, retain=True)
