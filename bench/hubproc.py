@@ -1,4 +1,5 @@
-"""Start the real `homevoice-hub` (or a peer server) as a subprocess and wait until it answers."""
+"""Start the real `homevoice-hub` or `homevoice-satellite` as a subprocess and wait until it
+answers `describe`."""
 
 from __future__ import annotations
 
@@ -60,20 +61,26 @@ def stop(proc: subprocess.Popen[bytes], timeout_s: float = 15) -> int:
 
 
 @contextlib.contextmanager
-def running_hub(
-    port: int | None = None, args: list[str] | None = None, log_path: Path | None = None
+def running_server(
+    module: str,
+    port: int | None = None,
+    args: list[str] | None = None,
+    log_path: Path | None = None,
 ) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
-    """The real hub on loopback for the duration of the block."""
+    """`python -m <module>` (hub or satellite) on loopback for the duration of the block."""
     port = port or free_port()
     command = [
         sys.executable,
         "-m",
-        "hub",
+        module,
         "--uri",
         f"tcp://127.0.0.1:{port}",
-        "--no-zeroconf",
         *(args or []),
     ]
+    if "--no-zeroconf" not in command and "--zeroconf" not in command:
+        command.append("--no-zeroconf")
+    else:
+        command = [c for c in command if c != "--zeroconf"]
     log = open(log_path, "wb") if log_path else subprocess.DEVNULL
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
@@ -84,3 +91,17 @@ def running_hub(
         stop(proc)
         if log_path:
             log.close()  # type: ignore[union-attr]
+
+
+def running_hub(
+    port: int | None = None, args: list[str] | None = None, log_path: Path | None = None
+) -> contextlib.AbstractContextManager[tuple[int, subprocess.Popen[bytes]]]:
+    """The real hub on loopback (no zeroconf) for the duration of the block."""
+    return running_server("hub", port, args, log_path)
+
+
+def running_satellite(
+    port: int | None = None, args: list[str] | None = None, log_path: Path | None = None
+) -> contextlib.AbstractContextManager[tuple[int, subprocess.Popen[bytes]]]:
+    """The real satellite on loopback; pass `--zeroconf` in args to keep it announcing."""
+    return running_server("satellite", port, args, log_path)

@@ -13,12 +13,13 @@ from aiohttp import web
 from protocol.discovery import ZeroconfAnnouncer, default_service_name
 from protocol.mqtt import MqttNode, NodeTopics, device_discovery
 from protocol.server import WyomingServer
+from protocol.version import package_version
 
 from .connection import Engines, HubConnection
 from .engines.stt import WhisperEngine
 from .engines.tts import PiperEngine
 from .engines.wake import WakeEngine
-from .info import build_info, package_version
+from .info import build_info
 from .intents.agent import LlmAgent
 from .intents.handler import IntentHandler
 from .intents.home import Home

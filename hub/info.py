@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
 from wyoming.info import (
     AsrModel,
     AsrProgram,
@@ -17,24 +15,17 @@ from wyoming.info import (
     WakeProgram,
 )
 
+from protocol.version import HOMEVOICE, package_version
+
 from .engines.stt import WhisperEngine
 from .engines.tts import PiperEngine
 from .engines.wake import WakeEngine
 
-HOMEVOICE = Attribution(name="homevoice", url="https://github.com/homevoice/homevoice")
 WHISPER = Attribution(
     name="OpenAI / SYSTRAN faster-whisper", url="https://github.com/SYSTRAN/faster-whisper"
 )
 PIPER = Attribution(name="Piper", url="https://github.com/OHF-Voice/piper1-gpl")
 OPENWAKEWORD = Attribution(name="openWakeWord", url="https://github.com/dscripka/openWakeWord")
-
-
-def package_version() -> str:
-    """The installed homevoice version."""
-    try:
-        return version("homevoice")
-    except PackageNotFoundError:
-        return "0.0.0+unknown"
 
 
 def build_info(

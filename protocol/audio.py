@@ -76,19 +76,39 @@ def float_to_pcm16(samples: np.ndarray) -> bytes:
     return (clipped * 32767.0).astype("<i2").tobytes()
 
 
-class PcmConverter:
-    """Converts a stream of PCM chunks from one format to 16-bit mono at a target rate.
+def float_to_pcm(samples: np.ndarray, fmt: PcmFormat) -> bytes:
+    """Mono float samples in [-1, 1] to PCM bytes of `fmt` (the same sample on every channel)."""
+    clipped = np.clip(samples, -1.0, 1.0)
+    if fmt.channels > 1:
+        clipped = np.repeat(clipped, fmt.channels)
+    if fmt.width == 1:
+        return (clipped * 127.0 + 128.0).astype(np.uint8).tobytes()
+    if fmt.width == 2:
+        return (clipped * 32767.0).astype("<i2").tobytes()
+    return (clipped.astype(np.float64) * 2147483647.0).astype("<i4").tobytes()
 
-    Resampling state carries across chunks, so chunk boundaries leave no clicks.
+
+class PcmConverter:
+    """Converts a stream of PCM chunks from one format to another (16-bit mono by default).
+
+    Channels are mixed down to mono before resampling; a multi-channel target gets the same
+    signal on every channel. Resampling state carries across chunks, so chunk boundaries leave
+    no clicks. `gain` scales the samples (playback volume).
     """
 
-    def __init__(self, source: PcmFormat, target_rate_hz: int = STT_FORMAT.rate_hz) -> None:
+    def __init__(
+        self,
+        source: PcmFormat,
+        target_rate_hz: int = STT_FORMAT.rate_hz,
+        target: PcmFormat | None = None,
+    ) -> None:
         self.source = source
-        self.target = PcmFormat(rate_hz=target_rate_hz, width=2, channels=1)
+        self.target = target or PcmFormat(rate_hz=target_rate_hz, width=2, channels=1)
+        self.gain = 1.0
         self._resampler: soxr.ResampleStream | None = None
-        if source.rate_hz != target_rate_hz:
+        if source.rate_hz != self.target.rate_hz:
             self._resampler = soxr.ResampleStream(
-                source.rate_hz, target_rate_hz, 1, dtype="float32", quality="HQ"
+                source.rate_hz, self.target.rate_hz, 1, dtype="float32", quality="HQ"
             )
 
     @property
@@ -98,21 +118,23 @@ class PcmConverter:
 
     def convert(self, pcm: bytes) -> bytes:
         """Convert one chunk; raises AudioFormatError on a partial frame."""
-        if self.is_passthrough:
-            if len(pcm) % 2:
-                raise AudioFormatError(f"audio payload of {len(pcm)} bytes has a partial sample")
+        if self.is_passthrough and self.gain == 1.0:
+            if len(pcm) % self.source.frame_bytes:
+                raise AudioFormatError(f"audio payload of {len(pcm)} bytes has a partial frame")
             return pcm
         mono = pcm_to_float(pcm, self.source).mean(axis=1, dtype=np.float32)
         if self._resampler is not None:
             mono = self._resampler.resample_chunk(mono, last=False)
-        return float_to_pcm16(mono)
+        if self.gain != 1.0:
+            mono = mono * np.float32(self.gain)
+        return float_to_pcm(mono, self.target)
 
     def flush(self) -> bytes:
         """The resampler's remaining samples at the end of the stream."""
         if self._resampler is None:
             return b""
         tail = self._resampler.resample_chunk(np.zeros(0, dtype=np.float32), last=True)
-        return float_to_pcm16(tail)
+        return float_to_pcm(tail * np.float32(self.gain), self.target)
 
 
 def pcm16_to_float(pcm: bytes) -> np.ndarray:

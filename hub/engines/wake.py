@@ -1,7 +1,7 @@
 """Wake word detection with openWakeWord (the models bundled in pyopen-wakeword).
 
 Each stream gets its own detector (the feature and classifier interpreters hold state); the
-trigger rule is a plain class driven by audio time.
+trigger rule (`protocol.trigger`) is shared with the satellite.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from hub.models import WakeModelFile, builtin_wake_dir
 from hub.settings import WakeSettings
 from protocol.audio import STT_FORMAT
+from protocol.trigger import WakeTrigger
 
 from .errors import WakeError
 
@@ -27,30 +28,6 @@ class WakeHit:
     phrase: str
     score: float
     timestamp_ms: int
-
-
-class WakeTrigger:
-    """Fires after `trigger_level` consecutive scores at or above `threshold`, then stays
-    quiet for `refractory_s` of audio time."""
-
-    def __init__(self, threshold: float, trigger_level: int, refractory_s: float) -> None:
-        self.threshold = threshold
-        self.trigger_level = trigger_level
-        self.refractory_s = refractory_s
-        self._run = 0
-        self._quiet_until_s = -1.0
-
-    def update(self, score: float, audio_time_s: float) -> bool:
-        """Feed one score; True when this score completes a detection."""
-        if audio_time_s < self._quiet_until_s:
-            self._run = 0
-            return False
-        self._run = self._run + 1 if score >= self.threshold else 0
-        if self._run < self.trigger_level:
-            return False
-        self._run = 0
-        self._quiet_until_s = audio_time_s + self.refractory_s
-        return True
 
 
 class WakeDetector:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hub.engines.wake import WakeTrigger
+from protocol.trigger import WakeTrigger
 
 
 def feed(trigger: WakeTrigger, scores: list[float], step_s: float = 0.08) -> list[int]:

@@ -1,0 +1,114 @@
+"""The satellite's lifecycle: load models, start the mic, serve Wyoming, announce, stop cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+
+from protocol.discovery import ZeroconfAnnouncer, default_service_name
+from protocol.mqtt import MqttNode
+from protocol.server import WyomingServer
+
+from .connection import SatelliteConnection
+from .core import Satellite
+from .device import DeviceCommands, satellite_discovery
+from .info import build_info
+from .settings import SatelliteSettings
+from .vad import speech_detector
+from .wake import wake_detector
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def node_id(settings: SatelliteSettings) -> str:
+    """The MQTT node id: configured, else derived from the name (`Kitchen Pi` -> `kitchen_pi`)."""
+    if settings.mqtt.node_id:
+        return settings.mqtt.node_id
+    slug = re.sub(r"[^a-z0-9]+", "_", settings.name.lower()).strip("_")
+    return f"satellite_{slug or 'unnamed'}"
+
+
+def load_satellite(settings: SatelliteSettings) -> Satellite:
+    """Load the wake word models and the VAD (blocking; before serving)."""
+    detector = wake_detector(settings.wake)
+    if detector is not None:
+        detector.process(bytes(3200))  # warm the interpreters
+        _LOGGER.info(
+            "Wake words: %s (%s)%s",
+            ", ".join(settings.wake.words) or "none",
+            settings.wake.engine.value,
+            f", stop word {settings.wake.stop_word}" if settings.wake.stop_word else "",
+        )
+    if not settings.wake.words:
+        _LOGGER.info("No local wake word: streaming to the controller, which detects it")
+    vad = speech_detector(settings.vad)
+    return Satellite(settings, detector, vad, node_id(settings))
+
+
+async def _stop_mqtt(node: MqttNode, task: asyncio.Task[None]) -> None:
+    await node.stop()
+    try:
+        await asyncio.wait_for(task, 5)
+    except TimeoutError:
+        _LOGGER.warning("MQTT: no clean disconnect within 5 s; dropped the connection")
+
+
+async def _stop_task(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+def _attach_mqtt(settings: SatelliteSettings, satellite: Satellite) -> MqttNode:
+    node = MqttNode(
+        settings.mqtt,
+        satellite.node_id,
+        lambda: satellite_discovery(node.topics, settings.name, settings.area),
+        on_command=DeviceCommands(satellite),
+    )
+    satellite.on_state = lambda: node.update_state(**satellite.snapshot())
+    satellite.on_event = node.emit_event
+    node.update_state(**satellite.snapshot())
+    return node
+
+
+async def serve(settings: SatelliteSettings, satellite: Satellite, stop: asyncio.Event) -> None:
+    """Serve until `stop` is set, then unwind in reverse order."""
+    info = build_info(settings, satellite.detector)
+    server = WyomingServer(
+        settings.tcp,
+        lambda peer, writer, limits: SatelliteConnection(peer, writer, limits, satellite, info),
+        settings.limits,
+        max_connections=8,
+    )
+    await server.start()
+    async with contextlib.AsyncExitStack() as stack:
+        if settings.mqtt.enabled:
+            node = _attach_mqtt(settings, satellite)
+            mqtt_task = asyncio.create_task(node.run(), name="mqtt")
+            stack.push_async_callback(_stop_mqtt, node, mqtt_task)
+        if settings.zeroconf:
+            slug = re.sub(r"[^a-z0-9-]+", "-", settings.name.lower()).strip("-")
+            name = settings.zeroconf_name or default_service_name(slug or "homevoice-satellite")
+            host = None if settings.tcp.host in ("0.0.0.0", "") else settings.tcp.host
+            announcer = ZeroconfAnnouncer(name, server.port, host=host)
+            try:
+                await announcer.start()
+                stack.push_async_callback(announcer.stop)
+            except (OSError, TimeoutError) as err:
+                _LOGGER.warning("Zeroconf announcement failed (%r); continuing without it", err)
+                await announcer.stop()
+        stack.push_async_callback(server.stop)
+        satellite_task = asyncio.create_task(satellite.serve(), name="satellite")
+        stack.push_async_callback(_stop_task, satellite_task)
+        _LOGGER.info(
+            "Satellite %r ready on tcp://%s:%d", settings.name, settings.tcp.host, server.port
+        )
+        stopped = asyncio.create_task(stop.wait())
+        done, _ = await asyncio.wait({stopped, satellite_task}, return_when=asyncio.FIRST_COMPLETED)
+        if satellite_task in done:
+            stopped.cancel()
+            satellite_task.result()  # raises what stopped it
+        _LOGGER.info("Stopping")

@@ -1,0 +1,131 @@
+"""The satellite as one Home Assistant MQTT device: its entities and its `<thing>/set` commands."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from protocol.mqtt import NodeTopics, device_discovery
+from protocol.version import package_version
+
+from .core import Satellite, State
+
+_LOGGER = logging.getLogger(__name__)
+
+EVENT_TYPES = [
+    "wake",
+    "listen",
+    "stop",
+    "voice-started",
+    "voice-stopped",
+    "transcript",
+    "response",
+    "played",
+    "error",
+    "timer-started",
+    "timer-updated",
+    "timer-cancelled",
+    "timer-finished",
+]
+_ON = {"on", "true", "1", "yes"}
+_OFF = {"off", "false", "0", "no"}
+
+
+def satellite_discovery(topics: NodeTopics, name: str, area: str) -> dict[str, Any]:
+    """State, mute, volume, listen, microphone health and pipeline events as entities."""
+    state = topics.state
+    components: dict[str, dict[str, Any]] = {
+        "state": {
+            "platform": "sensor",
+            "name": "State",
+            "icon": "mdi:account-voice",
+            "device_class": "enum",
+            "options": [s.value for s in State],
+            "state_topic": state,
+            "value_template": "{{ value_json.state }}",
+            "json_attributes_topic": state,
+        },
+        "mute": {
+            "platform": "switch",
+            "name": "Mute",
+            "icon": "mdi:microphone-off",
+            "command_topic": f"{topics.base}/mute/set",
+            "state_topic": state,
+            "value_template": "{{ 'ON' if value_json.muted else 'OFF' }}",
+        },
+        "volume": {
+            "platform": "number",
+            "name": "Volume",
+            "icon": "mdi:volume-high",
+            "command_topic": f"{topics.base}/volume/set",
+            "state_topic": state,
+            "value_template": "{{ value_json.volume }}",
+            "min": 0,
+            "max": 100,
+            "step": 1,
+            "unit_of_measurement": "%",
+        },
+        "listen": {
+            "platform": "button",
+            "name": "Start listening",
+            "icon": "mdi:microphone-message",
+            "command_topic": f"{topics.base}/listen/set",
+            "payload_press": "PRESS",
+        },
+        "microphone": {
+            "platform": "binary_sensor",
+            "name": "Microphone problem",
+            "device_class": "problem",
+            "entity_category": "diagnostic",
+            "state_topic": state,
+            "value_template": "{{ 'OFF' if value_json.mic_ok else 'ON' }}",
+        },
+        "event": {
+            "platform": "event",
+            "name": "Pipeline",
+            "state_topic": topics.event,
+            "event_types": EVENT_TYPES,
+            "value_template": '{"event_type": "{{ value_json.type }}"}',
+            "json_attributes_topic": topics.event,
+        },
+    }
+    document = device_discovery(topics, name, "satellite", package_version(), components)
+    if area:
+        document["device"]["suggested_area"] = area
+    return document
+
+
+def _switch(payload: str) -> bool | None:
+    text = payload.strip().lower()
+    return True if text in _ON else False if text in _OFF else None
+
+
+class DeviceCommands:
+    """`mute/set` (ON/OFF), `volume/set` (0-100) and `listen/set` (any payload)."""
+
+    def __init__(self, satellite: Satellite) -> None:
+        self.satellite = satellite
+
+    async def __call__(self, name: str, payload: str) -> None:
+        satellite = self.satellite
+        if name == "mute":
+            muted = _switch(payload)
+            if muted is None:
+                _LOGGER.warning("MQTT mute/set: expected ON or OFF, got %r", payload[:40])
+                return
+            _LOGGER.info("Muted" if muted else "Unmuted")
+            await satellite.set_muted(muted)
+        elif name == "volume":
+            try:
+                volume = round(float(payload))
+            except ValueError:
+                volume = -1
+            if not 0 <= volume <= 100:
+                _LOGGER.warning("MQTT volume/set: expected 0..100, got %r", payload[:40])
+                return
+            satellite.speaker.volume = volume
+            satellite.on_state()
+        elif name == "listen":
+            satellite.request_listen()
+        else:
+            _LOGGER.warning("MQTT: unknown command %s/set (known: mute, volume, listen)", name)
