@@ -8,7 +8,7 @@ import logging
 import socket
 import uuid
 
-from zeroconf import IPVersion
+from zeroconf import InterfaceChoice, IPVersion
 from zeroconf.asyncio import AsyncServiceInfo, AsyncZeroconf
 
 _LOGGER = logging.getLogger(__name__)
@@ -75,7 +75,9 @@ class ZeroconfAnnouncer:
 
     async def start(self) -> None:
         """Announce now (if the machine has an address) and watch for address changes."""
-        self._zc = AsyncZeroconf(interfaces=self._interfaces or "all", ip_version=IPVersion.V4Only)
+        self._zc = AsyncZeroconf(
+            interfaces=self._interfaces or InterfaceChoice.All, ip_version=IPVersion.V4Only
+        )
         host = self._current_host()
         if host is None:
             _LOGGER.warning("Zeroconf: no LAN address yet; will announce when one appears")

@@ -41,8 +41,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--wake-word",
         action="append",
-        help="local wake word, name (hey_jarvis) or model path (repeatable); "
-        "none: stream to the controller and let it detect",
+        help="local wake word, name (hey_jarvis) or model path (repeatable); without one (or "
+        "with 'none') all audio streams to the controller, which detects the wake word",
     )
     p.add_argument("--no-zeroconf", action="store_true", help="do not announce on the LAN")
     p.add_argument("--mqtt", help="MQTT broker URL mqtt://[user:pass@]host[:port], or none")
@@ -59,7 +59,7 @@ def settings_from_args(args: argparse.Namespace) -> SatelliteSettings:
         "uri": args.uri,
         "mic": {"command": args.mic_command},
         "snd": {"command": args.snd_command, "rate_hz": args.snd_rate},
-        "wake": {"words": args.wake_word},
+        "wake": {"words": [] if args.wake_word == ["none"] else args.wake_word},
         "zeroconf": False if args.no_zeroconf else None,
         "mqtt": {"url": args.mqtt},
         "log_level": args.log_level,

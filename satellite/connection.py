@@ -125,6 +125,7 @@ class SatelliteConnection(Connection):
             if self._restart is not None:
                 self._restart.cancel()
                 self._restart = None
+            satellite.remote_wake_stage()
         elif Detection.is_type(kind):
             detection = parse(Detection, event)
             satellite.emit("wake", name=detection.name, remote=True)

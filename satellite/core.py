@@ -272,14 +272,20 @@ class Satellite:
         await self._send(AudioStop(timestamp=end_ms).event())
 
     def stop_streaming(self, reason: str) -> None:
-        """The controller has what it needs (`transcript`): stop sending mic audio."""
+        """The controller has what it needs (`transcript`): stop sending mic audio and wait for
+        the answer (a remote run keeps streaming; without a speaker no answer will come)."""
         run = self.run
-        if run is not None and run.streaming and run.trigger != "remote":
+        if run is None:
+            return
+        if run.trigger != "remote" and run.streaming:
             run.streaming = False
-            run.ends_at_s = time.monotonic() + self.settings.response_timeout_s
             _LOGGER.debug("Streaming stopped: %s", reason)
             self._play_local("done")
+        run.ends_at_s = time.monotonic() + self.settings.response_timeout_s
+        if self.settings.snd.enabled:
             self._set_state(State.PROCESSING)
+        else:
+            self._end_run("no speaker: nothing to wait for")
 
     def _end_run(self, reason: str) -> None:
         """Back to idle, keeping a remote (always streaming) run going."""
@@ -312,9 +318,15 @@ class Satellite:
         self._set_state(State.LISTENING)
 
     def responding(self) -> None:
-        """Answer audio started."""
-        if self.state is not State.LISTENING:
+        """Answer audio started (an announcement does not interrupt a local command)."""
+        run = self.run
+        if run is None or not run.streaming or run.trigger == "remote":
             self._set_state(State.RESPONDING)
+
+    def remote_wake_stage(self) -> None:
+        """`detect`: the controller listens for the wake word in our stream again."""
+        if self.remote_wake and not self.speaker.busy:
+            self._set_state(State.IDLE)
 
     def controller_error(self) -> None:
         """The controller gave up on the run: stop streaming, back to idle."""

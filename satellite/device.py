@@ -16,6 +16,7 @@ EVENT_TYPES = [
     "wake",
     "listen",
     "stop",
+    "transcribe",
     "voice-started",
     "voice-stopped",
     "transcript",

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from protocol.audio import STT_FORMAT, PcmConverter, PcmFormat
-from protocol.errors import AudioFormatError
 
 from .commands import kill_command, start_command
 from .settings import MicSettings
@@ -116,27 +115,43 @@ class CommandMicrophone(Microphone):
         except OSError as err:
             return f"could not start ({err.strerror or err})"
         assert proc.stdout is not None and proc.stderr is not None
-        stderr_task = asyncio.create_task(proc.stderr.read(64 * 1024))
+        last_lines: collections.deque[str] = collections.deque(maxlen=3)
+        stderr_task = asyncio.create_task(_collect_lines(proc.stderr, last_lines))
         converter = PcmConverter(self.settings.format)
         chunk_bytes = self.settings.chunk_samples * self.settings.format.frame_bytes
+        # A mic that stops delivering without exiting (a hung driver) is restarted too.
+        stall_s = max(self.settings.stall_s, 4 * self.settings.format.seconds(chunk_bytes))
+        reason = ""
         try:
             while True:
                 try:
-                    raw = await proc.stdout.readexactly(chunk_bytes)
-                except asyncio.IncompleteReadError:
+                    async with asyncio.timeout(stall_s):
+                        raw = await proc.stdout.readexactly(chunk_bytes)
+                except asyncio.IncompleteReadError as err:  # the command ended: keep its tail
+                    frame_bytes = self.settings.format.frame_bytes
+                    tail = err.partial[: len(err.partial) - len(err.partial) % frame_bytes]
+                    self._emit(converter.convert(tail) + converter.flush())
+                    break
+                except TimeoutError:
+                    reason = f"delivered no audio for {stall_s:g} s"
                     break
                 self._status(True)
                 self._emit(converter.convert(raw))
-        except AudioFormatError as err:  # cannot happen with whole chunks; kept for safety
-            _LOGGER.error("Mic audio: %s", err.message)
         finally:
             await kill_command(proc)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stderr_task, 1)
             stderr_task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            err_text = (await stderr_task).decode(errors="replace").strip()
-            if err_text:
-                return f"exited with {proc.returncode}: {err_text.splitlines()[-1][:200]}"
-        return f"exited with {proc.returncode}"
+        reason = reason or f"exited with {proc.returncode}"
+        return f"{reason}: {last_lines[-1][:200]}" if last_lines else reason
+
+
+async def _collect_lines(stream: asyncio.StreamReader, last: collections.deque[str]) -> None:
+    """Keep reading the command's stderr (so it never blocks on a full pipe); keep the end."""
+    while line := await stream.readline():
+        text = line.decode(errors="replace").strip()
+        if text:
+            last.append(text)
 
 
 class WavMicrophone(Microphone):

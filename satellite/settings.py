@@ -17,10 +17,16 @@ from protocol.settings import SettingsError, check
 
 
 def _check_format(prefix: str, rate_hz: int, width: int, channels: int) -> None:
-    try:
-        PcmFormat(rate_hz, width, channels)
-    except AudioFormatError as err:
-        raise SettingsError(prefix, (rate_hz, width, channels), err.message) from None
+    checks = (
+        ("rate_hz", rate_hz, (rate_hz, 2, 1)),
+        ("width", width, (16000, width, 1)),
+        ("channels", channels, (16000, 2, channels)),
+    )
+    for name, value, layout in checks:
+        try:
+            PcmFormat(*layout)
+        except AudioFormatError as err:
+            raise SettingsError(f"{prefix}.{name}", value, err.message) from None
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,7 @@ class MicSettings:
     chunk_samples: int = 1024
     buffer_s: float = 2.0
     restart_max_s: float = 10.0
+    stall_s: float = 5.0
 
     def __post_init__(self) -> None:
         _check_format("mic", self.rate_hz, self.width, self.channels)
@@ -45,6 +52,7 @@ class MicSettings:
             "must be 64..16384",
         )
         check(0.5 <= self.buffer_s <= 60, "mic.buffer_s", self.buffer_s, "must be 0.5..60")
+        check(0.5 <= self.stall_s <= 60, "mic.stall_s", self.stall_s, "must be 0.5..60")
         check(
             1 <= self.restart_max_s <= 300,
             "mic.restart_max_s",
