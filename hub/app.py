@@ -10,7 +10,8 @@ from pathlib import Path
 
 from aiohttp import web
 
-from protocol.discovery import ZeroconfAnnouncer, default_service_name
+from protocol.discovery import default_service_name
+from protocol.lifecycle import announce, keep_online
 from protocol.mqtt import MqttNode, NodeTopics, device_discovery
 from protocol.server import WyomingServer
 from protocol.version import package_version
@@ -121,14 +122,6 @@ def _hub_discovery(topics: NodeTopics) -> dict[str, object]:
     return device_discovery(topics, "homevoice hub", "hub", package_version(), {"status": status})
 
 
-async def _stop_mqtt(node: MqttNode, task: asyncio.Task[None]) -> None:
-    await node.stop()
-    try:
-        await asyncio.wait_for(task, 5)  # cancels the task when the time is up
-    except TimeoutError:
-        _LOGGER.warning("MQTT: no clean disconnect within 5 s; dropped the connection")
-
-
 async def serve(settings: HubSettings, engines: Engines, stop: asyncio.Event) -> None:
     """Serve until `stop` is set, then unwind in reverse order."""
     for engine in (engines.stt, engines.tts):
@@ -146,14 +139,7 @@ async def serve(settings: HubSettings, engines: Engines, stop: asyncio.Event) ->
         stack.push_async_callback(server.stop)
         if settings.zeroconf:
             name = settings.zeroconf_name or default_service_name("homevoice-hub")
-            host = None if settings.tcp.host in ("0.0.0.0", "") else settings.tcp.host
-            announcer = ZeroconfAnnouncer(name, server.port, host=host)
-            try:
-                await announcer.start()
-                stack.push_async_callback(announcer.stop)
-            except (OSError, TimeoutError) as err:
-                _LOGGER.warning("Zeroconf announcement failed (%r); continuing without it", err)
-                await announcer.stop()
+            await announce(stack, name, server.port, settings.tcp.host)
         if settings.http_port:
             runner = web.AppRunner(_health_app(engines, time.monotonic()))
             await runner.setup()
@@ -166,8 +152,7 @@ async def serve(settings: HubSettings, engines: Engines, stop: asyncio.Event) ->
             node.update_state(**_hub_state(engines), entities=0)
             entities = engines.home.registry.entities
             engines.home.follow(node, lambda: node.update_state(entities=len(entities)))
-            mqtt_task = asyncio.create_task(node.run(), name="mqtt")
-            stack.push_async_callback(_stop_mqtt, node, mqtt_task)
+            keep_online(stack, node)
         _LOGGER.info("Ready on tcp://%s:%d", settings.tcp.host, server.port)
         await stop.wait()
         _LOGGER.info("Stopping")

@@ -2,6 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class WakeHit:
+    """One detection: which model, its score, and when in the stream (ms of audio)."""
+
+    name: str
+    phrase: str
+    score: float
+    timestamp_ms: int
+
 
 class WakeTrigger:
     """Fires after `trigger_level` consecutive scores at or above `threshold`, then stays

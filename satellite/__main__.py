@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
-import signal
 import sys
 from pathlib import Path
 from typing import Any
 
+from protocol.lifecycle import run_until_signal
 from protocol.logs import LEVELS, setup_logging
 from protocol.settings import SettingsError, build, load_yaml, merge
 
@@ -86,21 +85,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"homevoice-satellite: {err}", file=sys.stderr)
         return 1
 
-    async def run() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        await serve(settings, satellite, stop)
-
-    try:
-        asyncio.run(run())
-    except OSError as err:
-        print(
-            f"homevoice-satellite: cannot listen on {settings.uri}: {err.strerror}", file=sys.stderr
-        )
-        return 1
-    return 0
+    return run_until_signal(
+        "homevoice-satellite", settings.uri, lambda stop: serve(settings, satellite, stop)
+    )
 
 
 if __name__ == "__main__":

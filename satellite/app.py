@@ -7,7 +7,8 @@ import contextlib
 import logging
 import re
 
-from protocol.discovery import ZeroconfAnnouncer, default_service_name
+from protocol.discovery import default_service_name
+from protocol.lifecycle import announce, keep_online
 from protocol.mqtt import MqttNode
 from protocol.server import WyomingServer
 
@@ -47,14 +48,6 @@ def load_satellite(settings: SatelliteSettings) -> Satellite:
     return Satellite(settings, detector, vad, node_id(settings))
 
 
-async def _stop_mqtt(node: MqttNode, task: asyncio.Task[None]) -> None:
-    await node.stop()
-    try:
-        await asyncio.wait_for(task, 5)
-    except TimeoutError:
-        _LOGGER.warning("MQTT: no clean disconnect within 5 s; dropped the connection")
-
-
 async def _stop_task(task: asyncio.Task[None]) -> None:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
@@ -86,20 +79,11 @@ async def serve(settings: SatelliteSettings, satellite: Satellite, stop: asyncio
     await server.start()
     async with contextlib.AsyncExitStack() as stack:
         if settings.mqtt.enabled:
-            node = _attach_mqtt(settings, satellite)
-            mqtt_task = asyncio.create_task(node.run(), name="mqtt")
-            stack.push_async_callback(_stop_mqtt, node, mqtt_task)
+            keep_online(stack, _attach_mqtt(settings, satellite))
         if settings.zeroconf:
             slug = re.sub(r"[^a-z0-9-]+", "-", settings.name.lower()).strip("-")
             name = settings.zeroconf_name or default_service_name(slug or "homevoice-satellite")
-            host = None if settings.tcp.host in ("0.0.0.0", "") else settings.tcp.host
-            announcer = ZeroconfAnnouncer(name, server.port, host=host)
-            try:
-                await announcer.start()
-                stack.push_async_callback(announcer.stop)
-            except (OSError, TimeoutError) as err:
-                _LOGGER.warning("Zeroconf announcement failed (%r); continuing without it", err)
-                await announcer.stop()
+            await announce(stack, name, server.port, settings.tcp.host)
         stack.push_async_callback(server.stop)
         satellite_task = asyncio.create_task(satellite.serve(), name="satellite")
         stack.push_async_callback(_stop_task, satellite_task)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from protocol.trigger import WakeTrigger
+from protocol.trigger import WakeHit, WakeTrigger
 
 from .settings import WakeEngineName, WakeSettings
 
@@ -31,16 +31,6 @@ class WakeModel:
     phrase: str
     path: Path
     engine: WakeEngineName
-
-
-@dataclass(frozen=True)
-class WakeHit:
-    """One detection: which model, its score, and when in the mic stream (ms of audio)."""
-
-    name: str
-    phrase: str
-    score: float
-    timestamp_ms: int
 
 
 def bundled_dir(engine: WakeEngineName) -> Path | None:

@@ -8,26 +8,15 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
 
 from hub.models import WakeModelFile, builtin_wake_dir
 from hub.settings import WakeSettings
 from protocol.audio import STT_FORMAT
-from protocol.trigger import WakeTrigger
+from protocol.trigger import WakeHit, WakeTrigger
 
 from .errors import WakeError
 
 _LOGGER = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class WakeHit:
-    """One detection: which model, its score, and when in the stream (ms of audio)."""
-
-    name: str
-    phrase: str
-    score: float
-    timestamp_ms: int
 
 
 class WakeDetector:
