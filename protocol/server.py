@@ -169,7 +169,8 @@ class WyomingServer:
             with contextlib.suppress(Exception):
                 await connection.send_error(err.code, err.message)
         except (asyncio.IncompleteReadError, ConnectionError) as err:
-            _LOGGER.info("%s disconnected mid-stream (%s)", peer, type(err).__name__)
+            # Often a client that read its answer and closed with a reset: not worth an INFO line.
+            _LOGGER.debug("%s disconnected abruptly (%s)", peer, type(err).__name__)
         except asyncio.CancelledError:
             raise
         except Exception:

@@ -35,7 +35,7 @@ def load_satellite(settings: SatelliteSettings) -> Satellite:
     """Load the wake word models and the VAD (blocking; before serving)."""
     detector = wake_detector(settings.wake)
     if detector is not None:
-        detector.process(bytes(3200))  # warm the interpreters
+        detector.warm()
         _LOGGER.info(
             "Wake words: %s (%s)%s",
             ", ".join(settings.wake.words) or "none",

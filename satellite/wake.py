@@ -105,6 +105,12 @@ class WakeDetector(ABC):
                 hits.append(WakeHit(name, model.phrase, score, int(audio_time_s * 1000)))
         return hits
 
+    def warm(self) -> None:
+        """Run the interpreters once on silence; the stream clock starts afterwards at 0."""
+        self.process(bytes(3200))
+        self._samples = 0
+        self._pending = b""
+
     @abstractmethod
     def _scores(self, pcm16: bytes) -> list[tuple[str, float]]: ...
 

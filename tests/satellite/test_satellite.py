@@ -77,6 +77,8 @@ async def test_wake_word_command_and_answer(
         between = ha.received[ha.index("run-pipeline") + 1 : ha.index("audio-stop")]
         chunks = [r.event for r in between if r.event.type != "pong"]
         assert {e.type for e in chunks} == {"audio-chunk"}
+        first_ms = chunks[0].data["timestamp"]  # the chunk that completed the wake word
+        assert first_ms < detection.event.data["timestamp"] <= first_ms + 64  # one audio clock
         audio = b"".join(e.payload or b"" for e in chunks)
         heard = await client.transcribe(HOST, hub_port, audio)
         assert "kitchen light" in normalize(heard.text)
