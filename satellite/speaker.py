@@ -160,17 +160,12 @@ class Speaker:
             while (pcm := await self._converted(stream, converter)) is not None:
                 written_s += self.settings.format.seconds(len(pcm))
                 proc.stdin.write(pcm)
-                timeout_s = (
-                    written_s - (time.monotonic() - started) + self.settings.finish_timeout_s
-                )
-                async with asyncio.timeout(max(timeout_s, self.settings.finish_timeout_s)):
-                    await proc.stdin.drain()
-            if not self._cut.is_set():
-                proc.stdin.write(converter.flush())
-                proc.stdin.close()
-                remaining_s = written_s - (time.monotonic() - started)
-                async with asyncio.timeout(max(remaining_s, 0) + self.settings.finish_timeout_s):
-                    await proc.wait()
+                ahead_s = written_s - (time.monotonic() - started)
+                if not await self._unless_cut(proc.stdin.drain(), ahead_s):
+                    return
+            proc.stdin.write(converter.flush())
+            proc.stdin.close()
+            await self._unless_cut(proc.wait(), written_s - (time.monotonic() - started))
         except (BrokenPipeError, ConnectionResetError):
             _LOGGER.warning("Snd command exited early (code %s)", proc.returncode)
         except TimeoutError:
@@ -184,6 +179,24 @@ class Speaker:
                         _LOGGER.warning("Snd command: %s", text.splitlines()[-1][:200])
             if self._cut.is_set():  # forget what is left of the stream
                 stream.ended = True
+
+    async def _unless_cut(self, step: Awaitable[object], ahead_s: float) -> bool:
+        """Await a write or the end of playback, bounded by the audio still ahead plus the
+        finish timeout; False when a stop word cut the stream first."""
+        work = asyncio.ensure_future(step)
+        cut = asyncio.ensure_future(self._cut.wait())
+        timeout_s = max(ahead_s, 0.0) + self.settings.finish_timeout_s
+        try:
+            await asyncio.wait({work, cut}, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            cut.cancel()
+        if work.done():
+            work.result()
+            return True
+        work.cancel()
+        if self._cut.is_set():
+            return False
+        raise TimeoutError
 
     async def _play_wav(self, stream: _Stream, converter: PcmConverter) -> None:
         assert self.settings.wav_dir is not None
