@@ -97,7 +97,6 @@ class SatelliteConnection(Connection):
         pipeline = RunPipeline(
             start_stage=PipelineStage.WAKE, end_stage=satellite.end_stage, restart_on_end=True
         )
-        run.streaming = False
         await self.send(pipeline.event())
         run.streaming = True
 
@@ -171,19 +170,19 @@ class SatelliteConnection(Connection):
         satellite = self.satellite
         if TimerStarted.is_type(event.type):
             started = parse(TimerStarted, event)
-            satellite.timers[started.id] = {"name": started.name, "seconds": started.total_seconds}
+            satellite.timers.add(started.id)
             satellite.emit("timer-started", id=started.id, total_seconds=started.total_seconds)
         elif TimerUpdated.is_type(event.type):
             updated = parse(TimerUpdated, event)
-            satellite.timers[updated.id] = {"seconds": updated.total_seconds}
+            satellite.timers.add(updated.id)
             satellite.emit("timer-updated", id=updated.id, total_seconds=updated.total_seconds)
         elif TimerCancelled.is_type(event.type):
             timer_id = parse(TimerCancelled, event).id
-            satellite.timers.pop(timer_id, None)
+            satellite.timers.discard(timer_id)
             satellite.emit("timer-cancelled", id=timer_id)
         elif TimerFinished.is_type(event.type):
             timer_id = parse(TimerFinished, event).id
-            satellite.timers.pop(timer_id, None)
+            satellite.timers.discard(timer_id)
             _LOGGER.info("Timer %s finished", timer_id)
             satellite.emit("timer-finished", id=timer_id)
             satellite.play_timer_sound()

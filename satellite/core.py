@@ -81,10 +81,10 @@ class Satellite:
         self.paused = True  # until a controller sends run-satellite
         self.controller: SatelliteConnection | None = None
         self.run: Run | None = None
-        self.timers: dict[str, dict[str, Any]] = {}
+        self.timers: set[str] = set()  # ids of the controller's running timers
         chunk_s = settings.mic.chunk_samples / settings.mic.rate_hz
         self.queue = ChunkQueue(max(2, int(settings.mic.buffer_s / chunk_s)))
-        self.mic = microphone(settings.mic, self.queue, lambda ok: self._changed())
+        self.mic = microphone(settings.mic, self.queue, lambda _ok: self.on_state())
         self.speaker = Speaker(settings.snd, self._played)
         self.on_event: EventCallback = lambda _event: None
         self.on_state: Callable[[], None] = lambda: None
@@ -93,8 +93,12 @@ class Satellite:
             for name, path in (("awake", settings.sounds.awake), ("done", settings.sounds.done))
             if path is not None
         }
-        timer_path = settings.sounds.timer_finished
-        self._timer_sound = load_wav(timer_path) if timer_path else chime()
+        repeat = settings.sounds.timer_repeat
+        if settings.sounds.timer_finished is None:
+            self._timer_sound = chime(repeat)
+        else:
+            ring = load_wav(settings.sounds.timer_finished)
+            self._timer_sound = Sound(ring.pcm * repeat, ring.fmt)
         self._dsp = ThreadPoolExecutor(1, thread_name_prefix="satellite-dsp")
         self._runs = itertools.count(1)
         self._listen_requested = False
@@ -138,14 +142,11 @@ class Satellite:
         }
         self.on_event(event)
 
-    def _changed(self) -> None:
-        self.on_state()
-
     def _set_state(self, state: State) -> None:
         if state is not self.state:
             _LOGGER.debug("State %s -> %s", self.state.value, state.value)
             self.state = state
-            self._changed()
+            self.on_state()
 
     # ----- the loops
 
@@ -226,8 +227,9 @@ class Satellite:
             self._set_state(State.LISTENING)
 
     def start_remote_run(self) -> Run:
-        """Stream everything: the controller detects the wake word (no local wake words)."""
-        self.run = Run(next(self._runs), "remote", None)
+        """A run that streams everything once its `run-pipeline` is sent (set `streaming`):
+        the controller detects the wake word."""
+        self.run = Run(next(self._runs), "remote", None, streaming=False)
         self._set_state(State.IDLE)
         return self.run
 
@@ -251,19 +253,20 @@ class Satellite:
         )
         if not await self._send(audio.event()) or run.segmenter is None:
             return
+        segmenter = run.segmenter
         for probability, frame_s in await self._dsp_call(self.vad.process, chunk.pcm):
-            for segment in run.segmenter.update(probability, frame_s):
+            for segment in segmenter.update(probability, frame_s):
                 if segment is Segment.SPEECH_STARTED:
                     self.emit("voice-started", audio_ms=chunk.timestamp_ms)
                     continue
                 if run is not self.run or not run.streaming:
                     return  # the controller ended the run meanwhile
+                _LOGGER.info("End of command: %s after %.1f s", segment.value, segmenter.elapsed_s)
                 await self._end_of_command(run, segment, chunk)
                 return
 
     async def _end_of_command(self, run: Run, segment: Segment, chunk: MicChunk) -> None:
         end_ms = chunk.timestamp_ms + len(chunk.pcm) * 1000 // (2 * STT_FORMAT.rate_hz)
-        _LOGGER.info("End of command: %s after %.1f s", segment.value, run.segmenter.elapsed_s)  # type: ignore[union-attr]
         self.emit("voice-stopped", reason=segment.value, audio_ms=end_ms)
         run.streaming = False
         run.ends_at_s = time.monotonic() + self.settings.response_timeout_s
@@ -357,17 +360,18 @@ class Satellite:
         elif previous is None:
             _LOGGER.info("Controller %s connected", connection.peer)
         self.controller = connection
-        self.paused = False
-        self.run = None
-        self._set_state(State.IDLE)
-        self._changed()
+        self._reset(paused=False)
 
     def pause(self) -> None:
         """`pause-satellite`: stop streaming and stay quiet until the next `run-satellite`."""
-        self.paused = True
+        self._reset(paused=True)
+
+    def _reset(self, paused: bool) -> None:
+        """No run, idle; `paused` until the next `run-satellite`."""
+        self.paused = paused
         self.run = None
         self._set_state(State.IDLE)
-        self._changed()
+        self.on_state()  # paused and controller are in the state too
 
     def controller_gone(self, connection: SatelliteConnection) -> None:
         """The controller disconnected: stop streaming, finish playback, back to idle."""
@@ -375,11 +379,8 @@ class Satellite:
             return
         _LOGGER.info("Controller %s disconnected", connection.peer)
         self.controller = None
-        self.paused = True
-        self.run = None
         self.speaker.end_stream()
-        self._set_state(State.IDLE)
-        self._changed()
+        self._reset(paused=True)
 
     # ----- playback
 
@@ -389,10 +390,8 @@ class Satellite:
             self.speaker.play_sound(sound.pcm, sound.fmt)
 
     def play_timer_sound(self) -> None:
-        """The timer chime, repeated."""
-        sound: Sound = self._timer_sound
-        for _ in range(self.settings.sounds.timer_repeat):
-            self.speaker.play_sound(sound.pcm, sound.fmt)
+        """The timer sound, repeated `sounds.timer_repeat` times (a stop word cuts it)."""
+        self.speaker.play_sound(self._timer_sound.pcm, self._timer_sound.fmt)
 
     async def _played(self, report: bool) -> None:
         if report:
@@ -426,4 +425,4 @@ class Satellite:
             run.streaming = False
             await self._send(AudioStop().event())
             self._end_run("muted")
-        self._changed()
+        self.on_state()
