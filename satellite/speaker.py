@@ -21,6 +21,7 @@ from .settings import SndSettings
 
 _LOGGER = logging.getLogger(__name__)
 MAX_STREAM_S = 600.0  # one answer or announcement longer than this is cut
+STREAM_GAP_S = 30.0  # a sender silent this long mid-stream has forgotten its audio-stop
 
 PlayedCallback = Callable[[bool], Awaitable[None]]  # report: send `played` for this stream
 
@@ -118,11 +119,18 @@ class Speaker:
         get = asyncio.ensure_future(stream.chunks.get())
         cut = asyncio.ensure_future(self._cut.wait())
         try:
-            await asyncio.wait({get, cut}, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(
+                {get, cut}, timeout=STREAM_GAP_S, return_when=asyncio.FIRST_COMPLETED
+            )
         finally:
             cut.cancel()
         if not get.done():
             get.cancel()
+            if not self._cut.is_set():
+                _LOGGER.warning("No audio for %g s and no audio-stop; stream ended", STREAM_GAP_S)
+                stream.ended = True
+                if self._feeding is stream:
+                    self._feeding = None
             return None
         chunk = get.result()
         stream.ended = chunk is None

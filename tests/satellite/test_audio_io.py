@@ -184,3 +184,22 @@ async def test_wav_sink_and_no_sink(tmp_path: Path) -> None:
             22050,
             22050,
         )
+
+
+async def test_a_stream_left_open_ends_after_the_gap(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("satellite.speaker.STREAM_GAP_S", 0.3)
+    reports: list[bool] = []
+
+    async def on_played(report: bool) -> None:
+        reports.append(report)
+
+    speaker = Speaker(SndSettings(), on_played)
+    task = asyncio.create_task(speaker.run())
+    try:
+        speaker.start_stream(TTS, report=True)
+        speaker.feed(bytes(2048))  # and never an audio-stop
+        await until(lambda: reports == [True], 3)
+        assert not speaker.busy
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
