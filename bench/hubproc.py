@@ -66,21 +66,13 @@ def running_server(
     port: int | None = None,
     args: list[str] | None = None,
     log_path: Path | None = None,
+    zeroconf: bool = False,
 ) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
     """`python -m <module>` (hub or satellite) on loopback for the duration of the block."""
     port = port or free_port()
-    command = [
-        sys.executable,
-        "-m",
-        module,
-        "--uri",
-        f"tcp://127.0.0.1:{port}",
-        *(args or []),
-    ]
-    if "--no-zeroconf" not in command and "--zeroconf" not in command:
+    command = [sys.executable, "-m", module, "--uri", f"tcp://127.0.0.1:{port}", *(args or [])]
+    if not zeroconf:
         command.append("--no-zeroconf")
-    else:
-        command = [c for c in command if c != "--zeroconf"]
     log = open(log_path, "wb") if log_path else subprocess.DEVNULL
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
@@ -101,7 +93,10 @@ def running_hub(
 
 
 def running_satellite(
-    port: int | None = None, args: list[str] | None = None, log_path: Path | None = None
+    port: int | None = None,
+    args: list[str] | None = None,
+    log_path: Path | None = None,
+    zeroconf: bool = False,
 ) -> contextlib.AbstractContextManager[tuple[int, subprocess.Popen[bytes]]]:
-    """The real satellite on loopback; pass `--zeroconf` in args to keep it announcing."""
-    return running_server("satellite", port, args, log_path)
+    """The real satellite on loopback, announcing on zeroconf only when asked."""
+    return running_server("satellite", port, args, log_path, zeroconf)

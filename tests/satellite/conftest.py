@@ -76,7 +76,9 @@ class Rig:
 
 
 @contextlib.contextmanager
-def satellite_rig(workdir: Path, extra: list[str], name: str = "Test Kitchen") -> Iterator[Rig]:
+def satellite_rig(
+    workdir: Path, extra: list[str], name: str = "Test Kitchen", zeroconf: bool = False
+) -> Iterator[Rig]:
     """Start a satellite with paced stand-ins for arecord and aplay."""
     queue = workdir / "mic"
     queue.mkdir(parents=True, exist_ok=True)
@@ -99,7 +101,7 @@ def satellite_rig(workdir: Path, extra: list[str], name: str = "Test Kitchen") -
     ]
     node_id = "satellite_" + name.lower().replace(" ", "_")
     try:
-        with running_satellite(args=args, log_path=log) as (port, proc):
+        with running_satellite(args=args, log_path=log, zeroconf=zeroconf) as (port, proc):
             yield Rig(port, proc, queue, snd_out, log, node_id)
     finally:
         print(f"satellite log: {log}")

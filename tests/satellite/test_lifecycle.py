@@ -79,8 +79,7 @@ async def test_sigterm_says_offline_and_goodbye(broker: Broker, tmp_path: Path) 
     browser = AsyncServiceBrowser(observer.zeroconf, SERVICE_TYPE, handlers=[on_change])
     try:
         async with watching(broker.port) as mqtt:
-            extra = ["--mqtt", broker.url, "--zeroconf"]
-            with satellite_rig(tmp_path, extra, name) as rig:
+            with satellite_rig(tmp_path, ["--mqtt", broker.url], name, zeroconf=True) as rig:
                 added = await seen(ServiceStateChange.Added)
                 await mqtt.wait_for(f"homevoice/{node}/availability", lambda p: p == "online")
                 rig.proc.send_signal(signal.SIGTERM)
