@@ -10,50 +10,19 @@ the light on over MQTT) and text-to-speech, whose audio is written to `out/demo-
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 import time
 from pathlib import Path
-
-import aiomqtt
 
 from bench import client
 from bench.audio import piper_speech, silence, write_wav
 from bench.broker import Broker
 from bench.hubproc import running_hub
+from bench.light import LIGHT_TOPIC, DemoLight
 
 OUT_DIR = Path("out")
 WAKE = "Hey Jarvis."
 COMMAND = "Turn on the kitchen light."
-LIGHT_CONFIG_TOPIC = "homeassistant/light/demo_kitchen/config"
-LIGHT_TOPIC = "demo/kitchen_light"
-LIGHT_CONFIG = {
-    "name": None, "unique_id": "demo_kitchen_light", "schema": "json",
-    "command_topic": f"{LIGHT_TOPIC}/set", "state_topic": LIGHT_TOPIC,
-    "device": {"identifiers": ["demo_kitchen"], "name": "Kitchen light",
-               "suggested_area": "Kitchen"},
-}  # fmt: skip
-
-
-class DemoLight:
-    """A light on MQTT: announces itself, follows commands, reports its state (retained)."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.commands: list[tuple[float, str]] = []
-        self.ready = asyncio.Event()
-
-    async def run(self) -> None:
-        async with aiomqtt.Client("127.0.0.1", self.port, identifier="demo-light") as mqtt:
-            await mqtt.publish(LIGHT_CONFIG_TOPIC, json.dumps(LIGHT_CONFIG), qos=1, retain=True)
-            await mqtt.publish(LIGHT_TOPIC, json.dumps({"state": "OFF"}), qos=1, retain=True)
-            await mqtt.subscribe(f"{LIGHT_TOPIC}/set", qos=1)
-            self.ready.set()
-            async for message in mqtt.messages:
-                payload = bytes(message.payload).decode()
-                self.commands.append((time.perf_counter(), payload))
-                state = json.loads(payload).get("state", "OFF")
-                await mqtt.publish(LIGHT_TOPIC, json.dumps({"state": state}), qos=1, retain=True)
 
 
 async def scene(port: int, light: DemoLight) -> None:
@@ -85,7 +54,7 @@ async def scene(port: int, light: DemoLight) -> None:
             " audio (streamed at real time)"
         )
 
-        asked = time.perf_counter()
+        asked = time.time()
         handled, answer = await client.handle(host, port, stt.text)
         print(f"3. intent:     {'handled' if handled else 'not handled'}: {answer!r}")
         async with asyncio.timeout(5):

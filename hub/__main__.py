@@ -13,7 +13,7 @@ from protocol.logs import LEVELS, setup_logging
 from protocol.settings import SettingsError, build, load_yaml, merge
 
 from .models import ModelNotFound
-from .settings import Device, HubSettings
+from .settings import ControlMode, Device, HubSettings
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -22,7 +22,8 @@ def parser() -> argparse.ArgumentParser:
     """The flags; every one overrides the same setting in --config."""
     p = argparse.ArgumentParser(
         prog="homevoice-hub",
-        description="homevoice hub: Wyoming speech-to-text, text-to-speech and wake words.",
+        description="homevoice hub: Wyoming speech-to-text, text-to-speech, wake words and "
+        "conversation, and the controller of the home's satellites.",
     )
     p.add_argument("--config", type=Path, help="YAML settings file (flags override it)")
     p.add_argument("--uri", help="listen address, tcp://HOST:PORT (default tcp://0.0.0.0:10300)")
@@ -57,6 +58,19 @@ def parser() -> argparse.ArgumentParser:
         "e.g. http://localhost:11434/v1 (Ollama)",
     )
     p.add_argument("--llm-model", help="model name on that server")
+    p.add_argument(
+        "--satellite",
+        action="append",
+        metavar="URI",
+        help="drive the satellite at tcp://HOST:PORT (repeatable; added to those found)",
+    )
+    p.add_argument(
+        "--control-satellites",
+        choices=[m.value for m in ControlMode],
+        help="all (default): every satellite found on zeroconf and listed; "
+        "listed: only --satellite and satellites.names; none: drive no satellite "
+        "(Home Assistant does)",
+    )
     p.add_argument("--http-port", type=int, help="HTTP port for /health (0 = off, the default)")
     p.add_argument("--log-level", choices=LEVELS, help="debug, info (default), warning, error")
     return p
@@ -79,7 +93,12 @@ def settings_from_args(args: argparse.Namespace) -> HubSettings:
         "stt": {"model": args.stt_model},
         "tts": {"voice": args.tts_voice},
         "wake": {"words": args.wake_word},
+        "satellites": {"control": args.control_satellites},
     }
+    if args.satellite:
+        section = raw.get("satellites")
+        listed = list(section.get("uris") or []) if isinstance(section, dict) else []
+        overrides["satellites"]["uris"] = [*listed, *args.satellite]
     return build(HubSettings, merge(raw, overrides))
 
 

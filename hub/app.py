@@ -27,6 +27,8 @@ from .intents.home import Home
 from .intents.registry import EntityRegistry
 from .intents.timers import Timer, Timers
 from .models import default_data_dir, resolve_piper_voice, resolve_stt_model, resolve_wake_word
+from .satellites.controller import SatelliteController
+from .satellites.http import add_satellite_routes
 from .settings import HubSettings
 
 _LOGGER = logging.getLogger(__name__)
@@ -88,13 +90,16 @@ def load_engines(settings: HubSettings) -> Engines:
     return Engines(stt=stt, tts=tts, wake=wake, info=info, intents=intents, home=home, agent=agent)
 
 
-def _health_app(engines: Engines, started_monotonic: float) -> web.Application:
+def _http_app(
+    engines: Engines, satellites: SatelliteController, started_monotonic: float
+) -> web.Application:
     async def health(_request: web.Request) -> web.Response:
         uptime_s = round(time.monotonic() - started_monotonic, 1)
         return web.json_response({"status": "ok", "uptime_s": uptime_s, **_hub_state(engines)})
 
     app = web.Application()
     app.router.add_get("/health", health)
+    add_satellite_routes(app, satellites)
     return app
 
 
@@ -134,6 +139,8 @@ async def serve(settings: HubSettings, engines: Engines, stop: asyncio.Event) ->
         max_connections=settings.limits.max_connections,
     )
     await server.start()
+    satellites = SatelliteController(settings, engines)
+    engines.intents.timers.add_listener(satellites.timer_event)
     async with contextlib.AsyncExitStack() as stack:
         stack.push_async_callback(engines.agent.close)
         stack.push_async_callback(server.stop)
@@ -141,18 +148,26 @@ async def serve(settings: HubSettings, engines: Engines, stop: asyncio.Event) ->
             name = settings.zeroconf_name or default_service_name("homevoice-hub")
             await announce(stack, name, server.port, settings.tcp.host)
         if settings.http_port:
-            runner = web.AppRunner(_health_app(engines, time.monotonic()))
+            runner = web.AppRunner(_http_app(engines, satellites, time.monotonic()))
             await runner.setup()
             stack.push_async_callback(runner.cleanup)
             await web.TCPSite(runner, settings.tcp.host, settings.http_port).start()
-            _LOGGER.info("HTTP on port %d (/health)", settings.http_port)
+            _LOGGER.info("HTTP on port %d (/health, /api/satellites)", settings.http_port)
         if settings.mqtt.enabled:
             node_id = settings.mqtt.node_id or "hub"
             node = MqttNode(settings.mqtt, node_id, lambda: _hub_discovery(node.topics))
             node.update_state(**_hub_state(engines), entities=0)
             entities = engines.home.registry.entities
             engines.home.follow(node, lambda: node.update_state(entities=len(entities)))
+
+            def announce_all(_topic: str, text: str, retained: bool) -> None:
+                if not retained:  # a stale retained command is not spoken
+                    satellites.announce("all", text)
+
+            node.subscribe(f"{settings.mqtt.topic_prefix}/all/announce/set", announce_all)
             keep_online(stack, node)
+        stack.push_async_callback(satellites.stop)
+        await satellites.start()
         _LOGGER.info("Ready on tcp://%s:%d", settings.tcp.host, server.port)
         await stop.wait()
         _LOGGER.info("Stopping")

@@ -111,6 +111,114 @@ class WakeSettings:
 
 
 @dataclass(frozen=True)
+class VadSettings:
+    """End of a satellite's command on the hub (Silero VAD), and speculative decoding."""
+
+    threshold: float = 0.5
+    min_speech_s: float = 0.1
+    silence_s: float = 0.3
+    no_speech_timeout_s: float = 8.0
+    max_command_s: float = 15.0
+    speculate_after_s: float = 0.1
+
+    def __post_init__(self) -> None:
+        check(0 < self.threshold < 1, "vad.threshold", self.threshold, "must be between 0 and 1")
+        check(0 <= self.min_speech_s <= 2, "vad.min_speech_s", self.min_speech_s, "must be 0..2")
+        check(0.1 <= self.silence_s <= 5, "vad.silence_s", self.silence_s, "must be 0.1..5")
+        check(
+            1 <= self.no_speech_timeout_s <= 60,
+            "vad.no_speech_timeout_s",
+            self.no_speech_timeout_s,
+            "must be 1..60",
+        )
+        check(
+            1 <= self.max_command_s <= 120,
+            "vad.max_command_s",
+            self.max_command_s,
+            "must be 1..120",
+        )
+        check(
+            0 <= self.speculate_after_s <= self.silence_s,
+            "vad.speculate_after_s",
+            self.speculate_after_s,
+            "must be 0..vad.silence_s (silence_s: no speculative decoding)",
+        )
+
+
+class ControlMode(StrEnum):
+    """Which satellites the hub drives: every one it finds, only the listed ones, or none."""
+
+    ALL = "all"
+    LISTED = "listed"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class SatelliteSettings:
+    """The satellite controller: which satellites, how they are watched, arbitration."""
+
+    control: ControlMode = ControlMode.ALL
+    uris: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
+    connect_timeout_s: float = 5.0
+    ping_interval_s: float = 2.0
+    silence_timeout_s: float = 5.0
+    retry_max_s: float = 30.0
+    arbitration_window_s: float = 0.3
+    duplicate_cooldown_s: float = 2.0
+    played_timeout_s: float = 2.0
+    announce_queue: int = 5
+    history: int = 20
+
+    def __post_init__(self) -> None:
+        for uri in self.uris:
+            try:
+                TcpUri.parse(uri)
+            except ValueError as err:
+                check(False, "satellites.uris", uri, str(err))
+        for name in ("connect_timeout_s", "ping_interval_s", "silence_timeout_s"):
+            value = getattr(self, name)
+            check(0 < value <= 60, f"satellites.{name}", value, "must be 0..60")
+        check(
+            self.silence_timeout_s > self.ping_interval_s,
+            "satellites.silence_timeout_s",
+            self.silence_timeout_s,
+            "must be longer than satellites.ping_interval_s",
+        )
+        check(
+            1 <= self.retry_max_s <= 600,
+            "satellites.retry_max_s",
+            self.retry_max_s,
+            "must be 1..600",
+        )
+        check(
+            0 <= self.arbitration_window_s <= 2,
+            "satellites.arbitration_window_s",
+            self.arbitration_window_s,
+            "must be 0..2",
+        )
+        check(
+            self.duplicate_cooldown_s >= self.arbitration_window_s,
+            "satellites.duplicate_cooldown_s",
+            self.duplicate_cooldown_s,
+            "must be at least satellites.arbitration_window_s",
+        )
+        check(
+            0 < self.played_timeout_s <= 60,
+            "satellites.played_timeout_s",
+            self.played_timeout_s,
+            "must be 0..60",
+        )
+        check(
+            1 <= self.announce_queue <= 100,
+            "satellites.announce_queue",
+            self.announce_queue,
+            "must be 1..100",
+        )
+        check(1 <= self.history <= 1000, "satellites.history", self.history, "must be 1..1000")
+
+
+@dataclass(frozen=True)
 class LimitSettings(FrameLimits):
     """Bounds on what one Wyoming peer may send, and on how many peers at once."""
 
@@ -141,6 +249,8 @@ class HubSettings:
     stt: SttSettings = field(default_factory=SttSettings)
     tts: TtsSettings = field(default_factory=TtsSettings)
     wake: WakeSettings = field(default_factory=WakeSettings)
+    vad: VadSettings = field(default_factory=VadSettings)
+    satellites: SatelliteSettings = field(default_factory=SatelliteSettings)
     limits: LimitSettings = field(default_factory=LimitSettings)
 
     def __post_init__(self) -> None:

@@ -21,9 +21,9 @@ from wyoming.wake import Detection
 
 from protocol.audio import STT_FORMAT
 from protocol.errors import ProtocolError
+from protocol.segmenter import Segment, VadSegmenter
 
 from .mic import ChunkQueue, MicChunk, microphone
-from .segmenter import Segment, VadSegmenter
 from .settings import SatelliteSettings
 from .sounds import Sound, chime, load_wav
 from .speaker import Speaker
@@ -211,7 +211,12 @@ class Satellite:
         if hit is not None:
             _LOGGER.info("Wake word %s (score %.2f)", hit.name, hit.score)
             self.emit("wake", name=hit.name, score=round(hit.score, 3), audio_ms=hit.timestamp_ms)
-            if not await self._send(Detection(name=hit.name, timestamp=hit.timestamp_ms).event()):
+            # The score rides in the context: a controller arbitrating between satellites
+            # that heard the same wake word picks the most confident one.
+            detection = Detection(
+                name=hit.name, timestamp=hit.timestamp_ms, context={"score": round(hit.score, 3)}
+            )
+            if not await self._send(detection.event()):
                 return
         else:
             _LOGGER.info("Listening without a wake word (listen command)")

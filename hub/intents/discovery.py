@@ -107,6 +107,8 @@ def parse_config(topic: str, payload: str, discovery_prefix: str) -> list[Entity
             if not isinstance(component, dict):
                 raise DiscoveryError(f"component {component_key!r} is not an object")
             config = {**shared, **_expand(component)}
+            if config.get("platform") not in PLATFORMS:
+                continue  # a sensor, a text box...: nothing to act on, not an error
             entities.append(_entity(topic, f"{discovery_id}_{component_key}", config, device))
         return entities
     return [_entity(topic, discovery_id, {**root, "platform": parts[1]}, device)]

@@ -100,8 +100,11 @@ class IntentHandler:
             self._lists, self._lists_version = lists, self._registry.version
         return self._lists
 
-    def handle(self, text: str) -> Outcome:
-        """Recognize `text` and act on it; never raises for what people say."""
+    def handle(self, text: str, device_id: str | None = None) -> Outcome:
+        """Recognize `text` and act on it; never raises for what people say.
+
+        `device_id` is the satellite that heard it: its timers are its own.
+        """
         result = recognize(
             text, self._intents, slot_lists=self._slot_lists(), skip_words=SKIP_WORDS
         )
@@ -109,7 +112,7 @@ class IntentHandler:
             return Outcome(False, NOT_UNDERSTOOD)
         intent = result.intent.name
         try:
-            answer, publishes = self._carry_out(intent, result)
+            answer, publishes = self._carry_out(intent, result, device_id)
         except ActionRefused as refusal:
             return Outcome(True, str(refusal), intent)
         for message in publishes:
@@ -117,7 +120,9 @@ class IntentHandler:
                 return Outcome(True, NO_BROKER, intent)
         return Outcome(True, answer, intent, publishes)
 
-    def _carry_out(self, intent: str, result: RecognizeResult) -> tuple[str, list[Publish]]:
+    def _carry_out(
+        self, intent: str, result: RecognizeResult, device_id: str | None
+    ) -> tuple[str, list[Publish]]:
         slots = {name: slot.value for name, slot in result.entities.items()}
         if intent == "GetTime":
             return f"It's {self._now().strftime('%-I:%M %p')}.", []
@@ -126,7 +131,7 @@ class IntentHandler:
         if intent == "Cancel":
             return "OK.", []
         if intent in ("StartTimer", "CancelTimer", "TimerStatus"):
-            return self._timer(intent, slots), []
+            return self._timer(intent, slots, device_id), []
         if intent in ("TurnOn", "TurnOff") and "platform" in slots:
             return self._area_lights(slots["area"], on=intent == "TurnOn")
         if intent == "SetTemperature" and "area" in slots and "climate" not in slots:
@@ -145,25 +150,25 @@ class IntentHandler:
         shown = f"{value:g}" if isinstance(value, int | float) else value
         return answer.format(name=entity.name, value=shown), [ACTIONS[action](entity, value)]
 
-    def _timer(self, intent: str, slots: dict[str, Any]) -> str:
+    def _timer(self, intent: str, slots: dict[str, Any], device_id: str | None) -> str:
         if intent == "StartTimer":
             seconds = sum(
                 float(slots.get(unit, 0)) * factor
                 for unit, factor in (("hours", 3600), ("minutes", 60), ("seconds", 1))
             )
             try:
-                timer = self.timers.start(seconds)
+                timer = self.timers.start(seconds, owner=device_id)
             except ValueError as err:
                 raise ActionRefused(f"I can't set that timer: {err}.") from err
             return f"Timer set for {spoken_duration(timer.total_s)}."
         if intent == "CancelTimer":
-            cancelled = self.timers.cancel_all()
+            cancelled = self.timers.cancel_all(device_id)
             if not cancelled:
                 return "There is no timer running."
             return (
                 "Timer cancelled." if len(cancelled) == 1 else f"Cancelled {len(cancelled)} timers."
             )
-        running = self.timers.running()
+        running = self.timers.running(device_id)
         if not running:
             return "There is no timer running."
         left = [spoken_duration(seconds) for _, seconds in running]

@@ -22,6 +22,7 @@ class Timer:
     id: str
     total_s: float
     started_s: float  # monotonic
+    owner: str | None = None  # the satellite that set it, if any
     _handle: asyncio.TimerHandle | None = field(default=None, repr=False)
 
     def remaining_s(self, now_s: float) -> float:
@@ -52,36 +53,42 @@ class Timers:
         on_event: Callable[[str, Timer], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._on_event = on_event
+        self._listeners = [on_event] if on_event is not None else []
         self._clock = clock
         self._timers: dict[str, Timer] = {}
         self._ids = itertools.count(1)
 
-    def running(self) -> list[tuple[Timer, float]]:
-        """Running timers with their seconds left, soonest to finish first."""
-        now = self._clock()
-        return sorted(((t, t.remaining_s(now)) for t in self._timers.values()), key=lambda p: p[1])
+    def _owned(self, owner: str | None) -> list[Timer]:
+        """A satellite's timers (None: every timer)."""
+        return [t for t in self._timers.values() if owner is None or t.owner == owner]
 
-    def start(self, seconds: float) -> Timer:
+    def running(self, owner: str | None = None) -> list[tuple[Timer, float]]:
+        """Running timers (of `owner`, or all) with their seconds left, soonest first."""
+        now = self._clock()
+        return sorted(((t, t.remaining_s(now)) for t in self._owned(owner)), key=lambda p: p[1])
+
+    def start(self, seconds: float, owner: str | None = None) -> Timer:
         """Start a timer (needs a running event loop); ValueError past the limits."""
         if not 0 < seconds <= MAX_SECONDS:
             raise ValueError("a timer runs from 1 second to 24 hours")
         if len(self._timers) >= MAX_TIMERS:
             raise ValueError(f"there are {MAX_TIMERS} timers running already")
-        timer = Timer(id=f"timer-{next(self._ids)}", total_s=seconds, started_s=self._clock())
+        timer = Timer(
+            id=f"timer-{next(self._ids)}", total_s=seconds, started_s=self._clock(), owner=owner
+        )
         timer._handle = asyncio.get_running_loop().call_later(seconds, self._finish, timer.id)
         self._timers[timer.id] = timer
         self._emit("started", timer)
         return timer
 
-    def cancel_all(self) -> list[Timer]:
-        """Cancel every running timer; returns them."""
-        cancelled = list(self._timers.values())
+    def cancel_all(self, owner: str | None = None) -> list[Timer]:
+        """Cancel every running timer (of `owner`, or all); returns them."""
+        cancelled = self._owned(owner)
         for timer in cancelled:
             if timer._handle is not None:
                 timer._handle.cancel()
+            del self._timers[timer.id]
             self._emit("cancelled", timer)
-        self._timers.clear()
         return cancelled
 
     def _finish(self, timer_id: str) -> None:
@@ -90,9 +97,13 @@ class Timers:
             _LOGGER.info("Timer %s (%s) finished", timer.id, spoken_duration(timer.total_s))
             self._emit("finished", timer)
 
+    def add_listener(self, on_event: Callable[[str, Timer], None]) -> None:
+        """Also tell `on_event` about started, cancelled and finished timers."""
+        self._listeners.append(on_event)
+
     def _emit(self, kind: str, timer: Timer) -> None:
-        if self._on_event is not None:
+        for listener in self._listeners:
             try:
-                self._on_event(kind, timer)
+                listener(kind, timer)
             except Exception:
                 _LOGGER.exception("Timer event handler failed")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bench.audio import piper_speech, silence
-from satellite.segmenter import Segment, VadSegmenter
+from protocol.segmenter import Segment, VadSegmenter
 from satellite.settings import VadEngineName, VadSettings, WakeEngineName, WakeSettings
 from satellite.vad import speech_detector
 from satellite.wake import (

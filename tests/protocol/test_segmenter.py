@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from satellite.segmenter import Segment, VadSegmenter
+from protocol.segmenter import Segment, VadSegmenter
 
 FRAME_S = 0.032
 

@@ -41,6 +41,11 @@ class VadSegmenter:
         self._speech_run_s = 0.0
         self._silence_run_s = 0.0
 
+    @property
+    def trailing_silence_s(self) -> float:
+        """Seconds of silence since the last speech frame (0 before speech starts)."""
+        return self._silence_run_s if self.speech_started else 0.0
+
     def update(self, probability: float, frame_s: float) -> list[Segment]:
         """Feed one frame's speech probability; returns what it completed (often nothing)."""
         if self.ended is not None:

@@ -1,0 +1,1 @@
+"""The satellite controller: the hub drives Wyoming satellites itself (standalone mode)."""

@@ -1,0 +1,80 @@
+"""The hub drives our satellite with no Home Assistant: wake → STT → intent → light → answer."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+from bench import client
+from bench.broker import Broker
+from bench.light import LIGHT_TOPIC
+from tests.conftest import normalize
+from tests.mqtt_watch import watching
+from tests.satellite.conftest import until
+
+from .conftest import hub_driving, kitchen_satellite, light_on
+
+ORDER = [
+    "run-start",
+    "wake",
+    "stt-start",
+    "stt-end",
+    "intent-start",
+    "action",
+    "intent-end",
+    "tts-start",
+    "tts-first-audio",
+    "tts-end",
+    "run-end",
+]
+
+
+async def test_spoken_command_turns_on_the_light_and_answers(
+    tmp_path: Path, e2e_broker: Broker, wake_command: bytes, hub_port: int
+) -> None:
+    with (
+        kitchen_satellite(tmp_path, e2e_broker) as rig,
+        hub_driving(tmp_path, e2e_broker, rig.port),
+    ):
+        async with light_on(e2e_broker) as light, watching(e2e_broker.port) as mqtt:
+            await mqtt.wait_for(
+                "homevoice/kitchen/state", lambda p: json.loads(p)["state"] == "idle", 20
+            )
+            await asyncio.sleep(1.0)  # the hub has read the light's discovery
+            clip = rig.play(wake_command)
+            end = await mqtt.wait_for(
+                "homevoice/kitchen/event", lambda p: json.loads(p)["type"] == "run-end", 30
+            )
+            await until(lambda: rig.snd_done() is not None, 15)
+
+        assert light.commands, "the light received no command"
+        assert json.loads(light.commands[0][1]) == {"state": "ON"}
+        events = [
+            json.loads(m.payload) for m in mqtt.messages if m.topic == "homevoice/kitchen/event"
+        ]
+        assert [e["type"] for e in events] == ORDER, events
+        assert all(e["node_id"] == "kitchen" for e in events)
+        assert len({e["run_id"] for e in events}) == 1
+        stamps = [e["timestamp_ms"] for e in events]
+        assert stamps == sorted(stamps)
+        stt_end = next(e for e in events if e["type"] == "stt-end")
+        assert "kitchen light" in normalize(str(stt_end["text"]))
+        action = next(e for e in events if e["type"] == "action")
+        assert action["topic"] == f"{LIGHT_TOPIC}/set"
+        timings = json.loads(end.payload)["timings_ms"]
+        assert 0 < timings["action"] < timings["tts-first-audio"]
+        print("timings from the end of speech (ms):", timings)
+
+        answer = rig.snd_out.read_bytes()
+        assert len(answer) > 22050  # more than half a second of speech at 22050 Hz
+        heard = await client.transcribe("127.0.0.1", hub_port, _to_16k(answer))
+        assert "kitchen light" in normalize(heard.text)
+        _ = clip
+
+
+def _to_16k(pcm_22050: bytes) -> bytes:
+    from protocol.audio import PcmConverter, PcmFormat
+
+    converter = PcmConverter(PcmFormat(22050, 2, 1))
+    return converter.convert(pcm_22050) + converter.flush()
