@@ -203,7 +203,7 @@ class SatelliteController:
             event = TimerCancelled(id=timer.id).event()
         elif kind == "finished":
             event = TimerFinished(id=timer.id).event()
-            session.announce(f"Your {spoken_duration(timer.total_s)} timer is done.")
+            session.announce(f"The timer for {spoken_duration(timer.total_s)} is done.")
         else:
             return
         task = asyncio.create_task(session.send(event))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from hub.__main__ import parser, settings_from_args
-from hub.settings import Device, HubSettings
+from hub.settings import ControlMode, Device, HubSettings
 from protocol.settings import SettingsError, build, load_yaml
 from tests.conftest import REPO
 
@@ -24,6 +24,8 @@ def test_example_config_loads_with_its_values() -> None:
     assert settings.limits.max_payload_bytes == 1048576
     assert settings.mqtt.url == "none" and settings.mqtt.node_id == "hub"
     assert settings.data_dirs[0].is_absolute()  # ~ expanded
+    assert settings.satellites.control is ControlMode.ALL and settings.satellites.uris == ()
+    assert settings.vad.silence_s == 0.3
 
 
 @pytest.mark.parametrize(
@@ -39,6 +41,10 @@ def test_example_config_loads_with_its_values() -> None:
         ({"mqtt": "mqtt://broker"}, "mqtt", "mapping"),
         ({"http_port": True}, "http_port", "integer"),
         ({"tts": 5}, "tts", "mapping"),
+        ({"satellites": {"uris": ["10.0.0.2:10700"]}}, "satellites.uris", "tcp://"),
+        ({"satellites": {"control": "some"}}, "satellites.control", "all, listed, none"),
+        ({"satellites": {"silence_timeout_s": 1}}, "satellites.silence_timeout_s", "longer"),
+        ({"vad": {"speculate_after_s": 2}}, "vad.speculate_after_s", "silence_s"),
     ],
 )
 def test_bad_settings_name_key_and_value(raw: dict[str, object], key: str, fragment: str) -> None:
@@ -75,6 +81,24 @@ def test_flags_override_the_file(tmp_path: Path) -> None:
     assert settings.wake.words == ("okay_nabu", "hey_jarvis")
     assert settings.zeroconf is False
     assert settings.device is Device.CPU
+
+
+def test_satellite_flags_add_to_the_file(tmp_path: Path) -> None:
+    config = tmp_path / "hub.yaml"
+    config.write_text("satellites: {uris: [tcp://10.0.0.2:10700], control: all}\n")
+    args = parser().parse_args(
+        [
+            "--config",
+            str(config),
+            "--satellite",
+            "tcp://10.0.0.3:10700",
+            "--control-satellites",
+            "listed",
+        ]
+    )
+    satellites = settings_from_args(args).satellites
+    assert satellites.uris == ("tcp://10.0.0.2:10700", "tcp://10.0.0.3:10700")
+    assert satellites.control is ControlMode.LISTED
 
 
 @pytest.mark.parametrize(
