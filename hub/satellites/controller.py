@@ -154,7 +154,12 @@ class SatelliteController:
             n += 1
             new_id = f"{base}_{n}"
         session = SatelliteSession(
-            new_id, self.engines, self.settings.satellites, self.settings.vad, self.arbiter
+            new_id,
+            self.engines,
+            self.settings.satellites,
+            self.settings.vad,
+            self.arbiter,
+            lambda me: sum(s.connected for s in self.sessions.values() if s is not me),
         )
         session.events.add_reader(_log_event)
         self.sessions[new_id] = session

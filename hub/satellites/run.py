@@ -171,6 +171,8 @@ class Run:
         arbiter = session.arbiter
         contest, entry = arbiter.claim(phrase, session.id, score, time.monotonic())
         delay_s = contest.closes_s - time.monotonic()
+        if session.others_connected(session) == 0:
+            return True  # no other satellite could have heard it: no need to wait
         if delay_s > 0:
             await asyncio.sleep(delay_s)  # audio keeps queueing meanwhile
         verdict = arbiter.verdict(contest, entry, max(time.monotonic(), contest.closes_s))

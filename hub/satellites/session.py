@@ -51,8 +51,10 @@ class SatelliteSession:
         settings: SatelliteSettings,
         vad_settings: VadSettings,
         arbiter: Arbiter,
+        others_connected: Callable[[SatelliteSession], int] = lambda _s: 0,
     ) -> None:
         self.id = satellite_id
+        self.others_connected = others_connected
         self.engines = engines
         self.settings = settings
         self.vad_settings = vad_settings
