@@ -20,6 +20,7 @@ class Entry:
     satellite_id: str
     score: float | None
     time_s: float
+    late: bool = False  # reported after the contest closed: a duplicate, never the winner
 
     def rank(self) -> tuple[float, float]:
         """Sorts best first: higher score (unknown counts as 0), then earlier."""
@@ -36,8 +37,8 @@ class Contest:
     entries: list[Entry] = field(default_factory=list)
 
     def winner(self) -> Entry:
-        """The best entry."""
-        return min(self.entries, key=Entry.rank)
+        """The best entry among those in time."""
+        return min((e for e in self.entries if not e.late), key=Entry.rank)
 
 
 class Arbiter:
@@ -61,7 +62,8 @@ class Arbiter:
             contest.entries.append(entry)
             return contest, entry
         if contest is not None and recent and satellite_id not in _ids(contest):
-            contest.entries.append(entry)  # too late to win: a duplicate of a decided wake-up
+            entry = Entry(satellite_id, score, now_s, late=True)  # a duplicate of a decided one
+            contest.entries.append(entry)
             return contest, entry
         contest = Contest(key, now_s, now_s + self.window_s, [entry])
         self._contests[key] = contest
@@ -70,12 +72,11 @@ class Arbiter:
 
     def verdict(self, contest: Contest, entry: Entry, now_s: float) -> bool | None:
         """True: this entry runs; False: it lost; None: the contest is still open."""
-        if entry.time_s >= contest.closes_s:
+        if entry.late:
             return False
         if now_s < contest.closes_s:
             return None
-        open_entries = [e for e in contest.entries if e.time_s < contest.closes_s]
-        return min(open_entries, key=Entry.rank) == entry
+        return contest.winner() == entry
 
     def _forget_old(self, now_s: float) -> None:
         stale = [k for k, c in self._contests.items() if now_s - c.opened_s >= self.cooldown_s]

@@ -61,3 +61,11 @@ def test_after_the_cooldown_anyone_may_wake_again() -> None:
     arbiter.claim("hey jarvis", "kitchen", 0.9, now_s=0.0)
     contest, later = arbiter.claim("hey jarvis", "living", 0.1, now_s=2.5)
     assert arbiter.verdict(contest, later, 2.8) is True
+
+
+def test_a_zero_window_lets_the_first_run_at_once() -> None:
+    arbiter = Arbiter(window_s=0.0, cooldown_s=2.0)
+    contest, first = arbiter.claim("hey jarvis", "kitchen", 0.5, now_s=5.0)
+    assert arbiter.verdict(contest, first, now_s=5.0) is True
+    late_contest, late = arbiter.claim("hey jarvis", "living", 0.9, now_s=5.1)
+    assert arbiter.verdict(late_contest, late, now_s=5.1) is False

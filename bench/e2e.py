@@ -1,0 +1,516 @@
+"""End to end: spoken command → device command on MQTT → first answer audio, with 1, 2 and 4
+simulated satellites driven by the real hub.
+
+`python -m bench.e2e [--rounds N] [--satellites 1,2,4] [--stagger-s S] [--same-wake-word]`
+starts a private mosquitto, announces the fake home of `bench/fake_home.py`, starts the real hub
+driving four in-process Wyoming satellites (local wake, no models: on cue each sends `detection`
+and `run-pipeline`, then Piper speech at real-time pace in 64 ms chunks and silence until the
+hub's `transcript`; the hub's VAD ends the command). For each satellite count it prints median
+and p95 of end of speech → the command at the device's MQTT subscriber and → the first answer
+`audio-chunk` at the satellite, and the hub's own per-stage timings from its pipeline events.
+Every clock is `time.monotonic()` (system-wide on Linux, so hub timestamps compare directly).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import platform
+import random
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiomqtt
+import numpy as np
+from wyoming.audio import AudioChunk, AudioStart
+from wyoming.event import Event, async_read_event, async_write_event
+from wyoming.info import Attribution, Info, Satellite, WakeModel, WakeProgram
+from wyoming.pipeline import PipelineStage, RunPipeline
+from wyoming.snd import Played
+from wyoming.wake import Detection
+
+from bench.audio import piper_speech, silence
+from bench.broker import Broker
+from bench.fake_home import SENTENCE_TABLE, STATES, discovery_messages
+from bench.hubproc import running_hub
+
+RATE_HZ = 16000
+CHUNK_SAMPLES = 1024
+CHUNK_S = CHUNK_SAMPLES / RATE_HZ  # 64 ms
+LEAD_S = 0.3
+SPEECH_LEVEL = 500  # |sample| above this (about -36 dBFS) counts as speech
+MAX_STREAM_S = 20.0
+RUN_TIMEOUT_S = 30.0
+# Held-out style: phrasings that are not the grammar's examples, about devices of the fake home.
+COMMANDS = (
+    "Please switch on the kitchen light.",
+    "Turn off the lamp in the bedroom.",
+    "Lock the front door.",
+    "Set the kitchen light to forty percent.",
+    "Close the garage door.",
+    "Turn the coffee machine on.",
+    "Open the garage door, please.",
+    "Set the living room thermostat to twenty two degrees.",
+    "Switch off the coffee machine.",
+    "Unlock the front door.",
+    "Could you turn the bedroom lamp on?",
+    "Is the front door locked?",
+)
+WAKE_WORDS = [("hey_jarvis", "Hey Jarvis"), ("alexa", "Alexa"), ("hey_mycroft", "Hey Mycroft")]
+WAKE_WORDS += [("hey_rhasspy", "Hey Rhasspy")]
+TARGETS_MS = {"action": 450.0, "audio": 700.0}
+
+
+@dataclass(frozen=True)
+class Clip:
+    """A command as the mic hears it: leading silence, then Piper speech."""
+
+    text: str
+    pcm: bytes
+    speech_end_s: float  # where the speech ends inside `pcm`
+
+
+def make_clip(text: str) -> Clip:
+    """Piper speech with `LEAD_S` of silence before it."""
+    pcm = silence(LEAD_S) + piper_speech(text)
+    samples = np.abs(np.frombuffer(pcm, dtype=np.int16).astype(np.int32))
+    loud = np.nonzero(samples > SPEECH_LEVEL)[0]
+    return Clip(text, pcm, (int(loud[-1]) + 1) / RATE_HZ)
+
+
+@dataclass
+class Heard:
+    """What one simulated satellite saw during one utterance (monotonic seconds)."""
+
+    started_s: float = 0.0
+    speech_end_s: float = 0.0
+    transcript: str | None = None
+    error: str | None = None
+    first_audio_s: float | None = None
+    answer_bytes: int = 0
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+class SimSatellite:
+    """A Wyoming satellite server with local wake and no models, driven by the hub."""
+
+    def __init__(self, index: int, wake: tuple[str, str]) -> None:
+        self.name = f"Bench {index}"
+        self.node_id = f"bench_{index}"
+        self.wake_name, self.wake_phrase = wake
+        self.port = 0
+        self.ready = asyncio.Event()
+        self.heard = Heard()
+        self._writer: asyncio.StreamWriter | None = None
+        self._lock = asyncio.Lock()
+        self._server: asyncio.Server | None = None
+        self._in_answer = False
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self.port = int(self._server.sockets[0].getsockname()[1])
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        if self._writer is not None:
+            self._writer.close()
+
+    def info(self) -> Info:
+        none = Attribution(name="", url="")
+        model = WakeModel(
+            name=self.wake_name, attribution=none, installed=True, description=self.wake_phrase,
+            version="1", languages=["en"], phrase=self.wake_phrase,
+        )  # fmt: skip
+        program = WakeProgram(
+            name="bench", attribution=none, installed=True, description="no model",
+            version="1", models=[model],
+        )  # fmt: skip
+        satellite = Satellite(
+            name=self.name, area="Bench", description="bench.e2e simulated satellite",
+            attribution=none, installed=True, version="1",
+        )  # fmt: skip
+        return Info(satellite=satellite, wake=[program])
+
+    async def send(self, event: Event) -> None:
+        writer = self._writer
+        if writer is None:
+            raise ConnectionError(f"{self.name}: the hub is not connected")
+        async with self._lock, asyncio.timeout(5):
+            await async_write_event(event, writer)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._writer = writer
+        try:
+            while (event := await async_read_event(reader)) is not None:
+                await self._on_event(event)
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            self.ready.clear()
+            writer.close()
+
+    async def _on_event(self, event: Event) -> None:
+        kind, heard = event.type, self.heard
+        if kind == "describe":
+            await self.send(self.info().event())
+        elif kind == "run-satellite":
+            self.ready.set()
+        elif kind == "ping":
+            await self.send(Event(type="pong", data=event.data))
+        elif kind == "transcript":
+            heard.transcript = str((event.data or {}).get("text", ""))
+        elif kind == "error":
+            heard.error = str((event.data or {}).get("text", ""))
+            heard.done.set()
+        elif kind == "audio-start":
+            self._in_answer = True
+        elif kind == "audio-chunk" and self._in_answer:
+            if heard.first_audio_s is None:
+                heard.first_audio_s = time.monotonic()
+            heard.answer_bytes += len(event.payload or b"")
+        elif kind == "audio-stop" and self._in_answer:
+            self._in_answer = False
+            await self.send(Played().event())  # at once, not after the audio's length
+            heard.done.set()
+
+    async def speak(self, clip: Clip) -> Heard:
+        """Wake, then stream `clip` and silence at real time until the transcript comes."""
+        heard = self.heard = Heard(started_s=time.monotonic())
+        await self.send(
+            Detection(
+                name=self.wake_name, timestamp=int(time.monotonic() * 1000),
+                context={"score": 0.9},
+            ).event()
+        )  # fmt: skip
+        await self.send(
+            RunPipeline(
+                start_stage=PipelineStage.ASR, end_stage=PipelineStage.TTS,
+                wake_word_name=self.wake_name,
+            ).event()
+        )  # fmt: skip
+        await self.send(AudioStart(rate=RATE_HZ, width=2, channels=1).event())
+        step = CHUNK_SAMPLES * 2
+        end_sample = round(clip.speech_end_s * RATE_HZ)
+        last_speech_chunk = (end_sample - 1) // CHUNK_SAMPLES
+        quiet = bytes(step)
+        t0 = time.monotonic()
+        index = 0
+        while heard.transcript is None and heard.error is None:
+            if index * CHUNK_S > MAX_STREAM_S:
+                heard.error = f"no transcript after {MAX_STREAM_S:g} s of audio"
+                break
+            due = t0 + (index + 1) * CHUNK_S  # a real mic hands a chunk over when it ends
+            await asyncio.sleep(max(0.0, due - time.monotonic()))
+            pcm = clip.pcm[index * step : (index + 1) * step] or quiet
+            pcm = pcm.ljust(step, b"\0")
+            chunk = AudioChunk(rate=RATE_HZ, width=2, channels=1, audio=pcm)
+            await self.send(chunk.event())
+            if index == last_speech_chunk:
+                chunk_end = (index + 1) * CHUNK_SAMPLES
+                heard.speech_end_s = time.monotonic() - (chunk_end - end_sample) / RATE_HZ
+            index += 1
+        return heard
+
+
+class Watch:
+    """Reads the hub's pipeline events and the devices' command topics from the broker."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.events: dict[str, list[dict[str, Any]]] = {}
+        self.arrivals: list[tuple[str, str, float]] = []
+        self._claimed: set[int] = set()
+        self.changed = asyncio.Event()
+
+    async def run(self, subscribed: asyncio.Event) -> None:
+        async with aiomqtt.Client("127.0.0.1", self.port, identifier="bench-e2e") as mqtt:
+            for topic, payload in [*discovery_messages(), *STATES.items()]:
+                await mqtt.publish(topic, payload, qos=1, retain=True)
+            await mqtt.subscribe("homevoice/+/event", qos=0)
+            commands = {topic for _, publishes, _ in SENTENCE_TABLE for topic, _ in publishes}
+            for topic in sorted(commands):
+                await mqtt.subscribe(topic, qos=1)
+            subscribed.set()
+            async for message in mqtt.messages:
+                now = time.monotonic()
+                topic = str(message.topic)
+                payload = bytes(message.payload).decode()
+                parts = topic.split("/")
+                if len(parts) == 3 and parts[0] == "homevoice" and parts[2] == "event":
+                    self.events.setdefault(parts[1], []).append(json.loads(payload))
+                else:
+                    self.arrivals.append((topic, payload, now))
+                self.changed.set()
+
+    def claim(self, topic: str, payload: str, after_s: float) -> float | None:
+        """When the first unclaimed (topic, payload) after `after_s` reached the broker reader."""
+        for i, (seen_topic, seen_payload, at_s) in enumerate(self.arrivals):
+            if i in self._claimed or at_s < after_s:
+                continue
+            if seen_topic == topic and seen_payload == payload:
+                self._claimed.add(i)
+                return at_s
+        return None
+
+
+async def wait_until(watch: Watch, check: Any, timeout_s: float, what: str) -> Any:
+    """`check()` again after each MQTT message until it returns something; bounded."""
+    try:
+        async with asyncio.timeout(timeout_s):
+            while (found := check()) is None:
+                watch.changed.clear()
+                await watch.changed.wait()
+            return found
+    except TimeoutError:
+        raise TimeoutError(f"{what}: nothing within {timeout_s:g} s") from None
+
+
+async def one_utterance(
+    sat: SimSatellite, clip: Clip, watch: Watch, delay_s: float
+) -> dict[str, Any]:
+    """Speak `clip` on `sat` after `delay_s`; wait for the run's end; one sample."""
+    await asyncio.sleep(delay_s)
+    seen = len(watch.events.get(sat.node_id, []))
+    heard = await sat.speak(clip)
+
+    def run_end() -> dict[str, Any] | None:
+        later = watch.events.get(sat.node_id, [])[seen:]
+        return next((e for e in later if e["type"] == "run-end"), None)
+
+    what = f"{sat.node_id}: run-end for {clip.text!r}"
+    end = await wait_until(watch, run_end, RUN_TIMEOUT_S, what)
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(heard.done.wait(), 5)
+    events = [e for e in watch.events[sat.node_id][seen:] if e["run_id"] == end["run_id"]]
+    by_type = {e["type"]: e for e in reversed(events)}  # first of each type wins
+    stt_end = by_type.get("stt-end", {})
+    action = by_type.get("action")
+    action_ms = None
+    if action is not None and heard.speech_end_s:
+        at_s = await wait_until(
+            watch,
+            lambda: watch.claim(action["topic"], action["payload"], heard.started_s),
+            5,
+            f"{sat.node_id} command on {action['topic']}",
+        )
+        action_ms = (at_s - heard.speech_end_s) * 1000
+    first_audio_ms = None
+    if heard.first_audio_s is not None and heard.speech_end_s:
+        first_audio_ms = (heard.first_audio_s - heard.speech_end_s) * 1000
+    hub_end = stt_end.get("speech_end_ms")
+    return {
+        "satellite": sat.node_id,
+        "text": clip.text,
+        "transcript": heard.transcript,
+        "answer": by_type.get("intent-end", {}).get("answer"),
+        "action": None if action is None else f"{action['topic']} {action['payload']}",
+        "action_ms": action_ms,
+        "first_audio_ms": first_audio_ms,
+        "answer_s": heard.answer_bytes / 2 / 22050,
+        "timings_ms": end.get("timings_ms", {}),
+        "decode_ms": stt_end.get("decode_ms"),
+        "speculative": stt_end.get("speculative"),
+        "ended_by": stt_end.get("ended_by"),
+        "hub_speech_end_minus_true_ms": (
+            hub_end - heard.speech_end_s * 1000 if hub_end and heard.speech_end_s else None
+        ),
+        "failed": bool(end.get("failed")),
+        "error": heard.error or by_type.get("error", {}).get("message"),
+    }
+
+
+async def run_round(
+    sats: list[SimSatellite], clips: list[Clip], watch: Watch, stagger_s: float, rng: random.Random
+) -> list[dict[str, Any]]:
+    """Every satellite speaks its clip, each after a random 0..stagger_s delay."""
+    delays = [rng.uniform(0, stagger_s) if len(sats) > 1 else 0.0 for _ in sats]
+    return list(
+        await asyncio.gather(
+            *(one_utterance(s, c, watch, d) for s, c, d in zip(sats, clips, delays, strict=True))
+        )
+    )
+
+
+async def measure(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    """Start everything, warm up, then the rounds for each satellite count."""
+    counts: list[int] = args.satellites
+    print("Synthesizing the commands with Piper ...", flush=True)
+    clips = [make_clip(text) for text in COMMANDS]
+    broker = Broker(workdir)
+    broker.start()
+    watch = Watch(broker.port)
+    subscribed = asyncio.Event()
+    watcher = asyncio.create_task(watch.run(subscribed))
+    sats = [
+        SimSatellite(i + 1, WAKE_WORDS[0 if args.same_wake_word else i % len(WAKE_WORDS)])
+        for i in range(max(counts))
+    ]
+    try:
+        await asyncio.wait_for(subscribed.wait(), 10)
+        for sat in sats:
+            await sat.start()
+        hub_args = ["--mqtt", broker.url, "--wake-word", "hey_jarvis"]
+        for sat in sats:
+            hub_args += ["--satellite", f"tcp://127.0.0.1:{sat.port}"]
+        print(f"Starting the hub (log: {args.hub_log}) ...", flush=True)
+        with running_hub(args=hub_args, log_path=args.hub_log):
+            for sat in sats:
+                try:
+                    await asyncio.wait_for(sat.ready.wait(), 30)
+                except TimeoutError:
+                    raise TimeoutError(f"the hub did not drive {sat.name} within 30 s") from None
+            await asyncio.sleep(1.0)  # the hub reads the home's discovery
+            rng = random.Random(1)
+            print("Warm-up round (not counted) ...", flush=True)
+            warm = [clips[i % len(clips)] for i in range(len(sats))]
+            for sample in await run_round(sats, warm, watch, args.stagger_s, rng):
+                print(f"  {sample['satellite']}: {sample['transcript']!r} -> {sample['action']}")
+            results: dict[str, Any] = {}
+            for n in counts:
+                samples: list[dict[str, Any]] = []
+                for r in range(args.rounds):
+                    chosen = [clips[(r * n + i) % len(clips)] for i in range(n)]
+                    samples += await run_round(sats[:n], chosen, watch, args.stagger_s, rng)
+                    await asyncio.sleep(0.3 if not args.same_wake_word else 2.2)
+                results[str(n)] = samples
+                print_samples(n, samples)
+            return results
+    finally:
+        watcher.cancel()
+        await asyncio.gather(watcher, return_exceptions=True)
+        for sat in sats:
+            await sat.close()
+        broker.stop()
+
+
+def stats(values: list[float]) -> tuple[float, float] | None:
+    """(median, p95), or None with no samples."""
+    if not values:
+        return None
+    return float(np.median(values)), float(np.percentile(values, 95))
+
+
+def print_samples(n: int, samples: list[dict[str, Any]]) -> None:
+    """Each utterance of one satellite count: transcript, action, the two latencies."""
+    print(f"\n{n} satellite(s): {len(samples)} utterances")
+    for s in samples:
+        cells = [
+            f"{s[key]:5.0f} ms" if s[key] is not None else "    - ms"
+            for key in ("action_ms", "first_audio_ms")
+        ]
+        flag = f"  ERROR {s['error']}" if s["error"] or s["failed"] else ""
+        print(
+            f"  {s['satellite']:8} action {cells[0]}  audio {cells[1]}  "
+            f"{s['transcript']!r} -> {s['action'] or 'no action'}{flag}"
+        )
+
+
+def figure_rows(n: int, samples: list[dict[str, Any]]) -> list[tuple[str, str, str, str]]:
+    """(figure, median, p95, target) rows for one satellite count."""
+
+    def values(pick: Any) -> list[float]:
+        return [float(v) for s in samples if (v := pick(s)) is not None]
+
+    def target(kind: str) -> str:
+        if n == 1:
+            return f"<= {TARGETS_MS[kind]:.0f} ms"
+        if n == 4:
+            return f"p95 <= {2 * TARGETS_MS[kind]:.0f} ms"
+        return ""
+
+    rows: list[tuple[str, str, str, str]] = []
+    picks: list[tuple[str, Any, str]] = [
+        ("end of speech -> command at the device", lambda s: s["action_ms"], target("action")),
+        ("end of speech -> first answer audio", lambda s: s["first_audio_ms"], target("audio")),
+        ("  hub: -> stt-end", lambda s: s["timings_ms"].get("stt-end"), ""),
+        ("  hub: -> action", lambda s: s["timings_ms"].get("action"), ""),
+        ("  hub: -> tts-first-audio", lambda s: s["timings_ms"].get("tts-first-audio"), ""),
+        ("  hub: STT decode_ms", lambda s: s["decode_ms"], ""),
+        ("  hub speech-end estimate - true", lambda s: s["hub_speech_end_minus_true_ms"], ""),
+    ]  # fmt: skip
+    for label, pick, goal in picks:
+        found = stats(values(pick))
+        median, p95 = (f"{found[0]:.0f} ms", f"{found[1]:.0f} ms") if found else ("-", "-")
+        rows.append((label, median, p95, goal))
+    return rows
+
+
+def machine() -> dict[str, Any]:
+    """CPU model, cores and load."""
+    model = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return {"cpu": model, "cores": os.cpu_count(), "loadavg": os.getloadavg()}
+
+
+def report(results: dict[str, Any], args: argparse.Namespace, before: dict[str, Any]) -> None:
+    """The summary tables, the hub log's warnings, and the JSON file."""
+    after = machine()
+    print(f"\nMachine: {before['cpu']}, {before['cores']} cores, no GPU used")
+    print(f"Load average before {before['loadavg']}, after {after['loadavg']}")
+    print(f"Stagger: each satellite starts at a random 0..{args.stagger_s:g} s in its round;")
+    print("`played` is sent as soon as the answer's audio-stop arrives.\n")
+    for n, samples in results.items():
+        ok = [s for s in samples if not s["failed"]]
+        spec = [s["speculative"] for s in ok if s["speculative"] is not None]
+        actions = sum(1 for s in samples if s["action"] is not None)
+        print(
+            f"{n} satellite(s): {len(samples)} runs, {len(samples) - len(ok)} failed, "
+            f"{actions} with an action, speculative {sum(spec)}/{len(spec)}"
+        )
+        print(f"  {'figure':42} {'median':>9} {'p95':>9}  target")
+        for label, median, p95, goal in figure_rows(int(n), samples):
+            print(f"  {label:42} {median:>9} {p95:>9}  {goal}")
+        print()
+    log = args.hub_log.read_text(errors="replace").splitlines() if args.hub_log.exists() else []
+    bad = [line for line in log if " WARNING " in line or " ERROR " in line or "Traceback" in line]
+    print(f"Hub log {args.hub_log}: {len(bad)} warning/error lines")
+    for line in bad[:10]:
+        print(f"  {line[:160]}")
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    document = {"machine": before, "args": {k: str(v) for k, v in vars(args).items()}}
+    document["results"] = results
+    args.json.write_text(json.dumps(document, indent=1))
+    print(f"Raw results: {args.json}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run and print the figures."""
+    parser = argparse.ArgumentParser(prog="python -m bench.e2e", description=__doc__)
+    parser.add_argument("--rounds", type=int, default=10, help="rounds per satellite count")
+    parser.add_argument(
+        "--satellites",
+        type=lambda text: sorted({int(n) for n in text.split(",")}),
+        default=[1, 2, 4],
+        help="satellite counts, comma separated (default 1,2,4)",
+    )
+    parser.add_argument("--stagger-s", type=float, default=0.5, help="random start spread")
+    parser.add_argument(
+        "--same-wake-word",
+        action="store_true",
+        help="every satellite says hey_jarvis (the hub's arbiter then keeps one per wake-up)",
+    )
+    parser.add_argument("--json", type=Path, default=Path("out/bench-e2e.json"))
+    parser.add_argument("--hub-log", type=Path, default=Path("out/bench-e2e-hub.log"))
+    args = parser.parse_args(argv)
+    args.hub_log.parent.mkdir(parents=True, exist_ok=True)
+    before = machine()
+    with tempfile.TemporaryDirectory() as workdir:
+        results = asyncio.run(measure(args, Path(workdir)))
+    report(results, args, before)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
