@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PEERS := .peers
+WSAT := .wsat
 APT_PACKAGES := espeak-ng sox mosquitto
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -36,7 +37,14 @@ $(PEERS)/.installed: bench/peers-requirements.txt
 	$(PEERS)/bin/python -m pip install -q -r bench/peers-requirements.txt
 	touch $@
 
-peers: $(PEERS)/.installed
+# The stock wyoming-satellite 1.0.0 pins wyoming 1.4.1: another environment of its own.
+$(WSAT)/.installed: bench/wsat-requirements.txt
+	$(PYTHON) -m venv $(WSAT)
+	$(WSAT)/bin/python -m pip install -q --upgrade pip
+	$(WSAT)/bin/python -m pip install -q -r bench/wsat-requirements.txt
+	touch $@
+
+peers: $(PEERS)/.installed $(WSAT)/.installed
 
 demo: venv
 	$(PY) -m bench.demo
@@ -49,10 +57,10 @@ typecheck: venv
 	$(VENV)/bin/mypy protocol hub satellite bench tests
 
 test: venv peers lint typecheck
-	HOMEVOICE_PEERS=$(CURDIR)/$(PEERS) $(PY) -m pytest -q
+	HOMEVOICE_PEERS=$(CURDIR)/$(PEERS) HOMEVOICE_WSAT=$(CURDIR)/$(WSAT) $(PY) -m pytest -q
 
 bench: venv peers
 	HOMEVOICE_PEERS=$(CURDIR)/$(PEERS) $(PY) -m bench.compare_peers
 
 clean:
-	rm -rf $(VENV) $(PEERS) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(PEERS) $(WSAT) .pytest_cache .mypy_cache .ruff_cache

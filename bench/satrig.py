@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.hubproc import running_satellite
+from bench.hubproc import running_satellite, stop, wait_ready
 
 
 @dataclass
@@ -91,3 +91,41 @@ def satellite_rig(
             yield Rig(port, proc, queue, snd_out, log, node_id)
     finally:
         print(f"satellite log: {log}")
+
+
+@contextlib.contextmanager
+def stock_satellite_rig(
+    workdir: Path, venv: Path, port: int, name: str, extra: list[str]
+) -> Iterator[Rig]:
+    """The stock wyoming-satellite (in its own venv `venv`) with the same paced stand-ins."""
+    queue = workdir / "mic"
+    queue.mkdir(parents=True, exist_ok=True)
+    snd_out = workdir / "snd.raw"
+    log_path = workdir / "wyoming-satellite.log"
+    command = [
+        str(venv / "bin" / "python"),
+        "-m",
+        "wyoming_satellite",
+        "--uri",
+        f"tcp://127.0.0.1:{port}",
+        "--name",
+        name,
+        "--mic-command",
+        f"{sys.executable} -m bench.pcm_pipe mic --queue {queue}",
+        "--snd-command",
+        f"{sys.executable} -m bench.pcm_pipe snd --rate 22050 --out {snd_out}",
+        "--snd-command-rate",
+        "22050",
+        "--no-zeroconf",
+        "--debug",
+        *extra,
+    ]
+    repo = Path(__file__).resolve().parent.parent
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=repo)
+        try:
+            wait_ready(proc, port, timeout_s=60)
+            yield Rig(port, proc, queue, snd_out, log_path, "")
+        finally:
+            stop(proc)
+            print(f"wyoming-satellite log: {log_path}")

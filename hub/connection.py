@@ -157,6 +157,12 @@ class HubConnection(Connection):
 
     async def _on_audio_chunk(self, chunk: AudioChunk) -> bool:
         audio = self._audio
+        if audio is None and isinstance(self._next, Detect):
+            # wyoming-satellite 1.0.0 streams to its wake service with no audio-start
+            self._on_audio_start(
+                AudioStart(rate=chunk.rate, width=chunk.width, channels=chunk.channels)
+            )
+            audio = self._audio
         if audio is None:
             _LOGGER.info("%s sent audio-chunk before audio-start", self.peer)
             await self.send_error("unexpected-audio", "audio-chunk before audio-start; ignored")

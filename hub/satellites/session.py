@@ -193,7 +193,12 @@ class SatelliteSession:
             )
         elif RunPipeline.is_type(kind):
             request = parse(RunPipeline, event)
-            pipeline = _Pipeline(request.end_stage, request.restart_on_end)
+            # Satellites older than `restart_on_end` (wyoming-satellite 1.0.0) stream from
+            # `wake` once and expect the pipeline to go on listening.
+            restart = request.restart_on_end or (
+                request.start_stage is PipelineStage.WAKE and "restart_on_end" not in event.data
+            )
+            pipeline = _Pipeline(request.end_stage, restart)
             await self._start_run(request.start_stage, pipeline)
         elif Played.is_type(kind):
             if self.run is not None:

@@ -1,0 +1,108 @@
+"""A stock wyoming-satellite 1.0.0 (its own venv: it pins wyoming 1.4.1) driven by our hub.
+
+It sends no `detection`, answers no `ping`, never sends `audio-stop` and never `played`: the
+hub ends the command with its own VAD and bounds its wait for `played`. In local-wake mode its
+wake service is our hub too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bench import client
+from bench.broker import Broker
+from bench.hubproc import free_port, running_hub
+from bench.satrig import Rig, stock_satellite_rig
+from tests.conftest import REPO, normalize
+from tests.mqtt_watch import watching
+from tests.satellite.conftest import until
+
+from .conftest import hub_args, light_on
+from .test_two_satellites import heard_since
+
+STAGES = ["run-start", "wake", "stt-start", "stt-end", "intent-start", "action", "intent-end"]
+ANSWER = ["tts-start", "tts-first-audio", "tts-end", "run-end"]
+
+
+def wsat_venv() -> Path:
+    venv = Path(os.environ.get("HOMEVOICE_WSAT", REPO / ".wsat"))
+    if not (venv / "bin" / "python").exists():
+        pytest.fail(f"{venv} is missing: run `make peers` (make test does) to install it")
+    return venv
+
+
+@contextlib.contextmanager
+def stock_scene(workdir: Path, broker: Broker, local_wake: bool) -> Iterator[tuple[Rig, int]]:
+    """Our hub (also the wake service in local-wake mode) driving a stock satellite."""
+    satellite_port, hub_port = free_port(), free_port()
+    args = hub_args(broker, satellite_port)
+    log = workdir / "hub.log"
+    extra = ["--wake-uri", f"tcp://127.0.0.1:{hub_port}", "--wake-word-name", "hey_jarvis"]
+    try:
+        with (
+            running_hub(port=hub_port, args=args, log_path=log),
+            stock_satellite_rig(
+                workdir, wsat_venv(), satellite_port, "Stock Kitchen", extra if local_wake else []
+            ) as rig,
+        ):
+            yield rig, hub_port
+    finally:
+        print(f"hub log: {log}")
+
+
+@pytest.mark.parametrize("local_wake", [True, False], ids=["local-wake", "always-streaming"])
+async def test_stock_satellite_turns_on_the_light_and_answers(
+    tmp_path: Path, e2e_broker: Broker, wake_command: bytes, local_wake: bool
+) -> None:
+    with stock_scene(tmp_path, e2e_broker, local_wake) as (rig, hub_port):
+        async with light_on(e2e_broker) as light, watching(e2e_broker.port) as mqtt:
+            await mqtt.wait_for(
+                "homevoice/stock_kitchen/state",
+                lambda p: json.loads(p)["state"] == "idle",
+                30,
+            )
+            await asyncio.sleep(1.0)  # the hub has read the light's discovery
+            rig.play(wake_command)
+            await mqtt.wait_for(
+                "homevoice/stock_kitchen/event",
+                lambda p: json.loads(p)["type"] == "tts-end",
+                40,
+            )
+            await until(lambda: rig.snd_done() is not None, 15)
+            end = await mqtt.wait_for(
+                "homevoice/stock_kitchen/event",
+                lambda p: json.loads(p)["type"] == "run-end",
+                10,
+            )
+            if not local_wake:  # the hub listens for the next wake word on the same stream
+                await mqtt.wait_for(
+                    "homevoice/stock_kitchen/event",
+                    lambda p: json.loads(p)["type"] == "run-start",
+                    10,
+                    after=mqtt.messages.index(end),
+                )
+        events = [
+            json.loads(m.payload)
+            for m in mqtt.messages
+            if m.topic == "homevoice/stock_kitchen/event"
+        ]
+        first_run = [e for e in events if e["run_id"] == events[0]["run_id"]]
+        # streaming: the run (waiting for the wake word) began before the watcher subscribed
+        expected = STAGES + ANSWER if local_wake else STAGES[1:] + ANSWER
+        assert [e["type"] for e in first_run] == expected, first_run
+        wake = next(e for e in first_run if e["type"] == "wake")
+        assert wake["source"] == ("satellite" if local_wake else "hub")
+        stt_end = next(e for e in first_run if e["type"] == "stt-end")
+        assert stt_end["ended_by"] == "speech-ended"  # the hub's VAD: the satellite never stops
+        assert "kitchen light" in normalize(str(stt_end["text"]))
+        assert light.commands and json.loads(light.commands[0][1]) == {"state": "ON"}
+        assert "kitchen light" in await heard_since(rig, 0, hub_port)
+        heard = await client.describe("127.0.0.1", rig.port)
+        assert heard.satellite is not None and heard.satellite.name == "Stock Kitchen"
