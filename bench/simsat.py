@@ -1,0 +1,185 @@
+"""A simulated Wyoming satellite for benchmarks and tests: local wake and no models.
+
+On cue it sends `detection` and `run-pipeline` (from `asr`), then speech at real-time pace in
+64 ms chunks and silence until the controller's `transcript`; it records when its speech ended
+and when the answer's first audio arrived, and answers `played` (at once, or never).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from wyoming.audio import AudioChunk, AudioStart
+from wyoming.event import Event, async_read_event, async_write_event
+from wyoming.info import Attribution, Info, Satellite, WakeModel, WakeProgram
+from wyoming.pipeline import PipelineStage, RunPipeline
+from wyoming.snd import Played
+from wyoming.wake import Detection
+
+from bench.audio import piper_speech, silence
+
+RATE_HZ = 16000
+CHUNK_SAMPLES = 1024
+CHUNK_S = CHUNK_SAMPLES / RATE_HZ  # 64 ms
+LEAD_S = 0.3
+SPEECH_LEVEL = 500  # |sample| above this (about -36 dBFS) counts as speech
+MAX_STREAM_S = 20.0
+
+
+@dataclass(frozen=True)
+class Clip:
+    """A command as the mic hears it: leading silence, then Piper speech."""
+
+    text: str
+    pcm: bytes
+    speech_end_s: float  # where the speech ends inside `pcm`
+
+
+def make_clip(text: str) -> Clip:
+    """Piper speech with `LEAD_S` of silence before it."""
+    pcm = silence(LEAD_S) + piper_speech(text)
+    samples = np.abs(np.frombuffer(pcm, dtype=np.int16).astype(np.int32))
+    loud = np.nonzero(samples > SPEECH_LEVEL)[0]
+    return Clip(text, pcm, (int(loud[-1]) + 1) / RATE_HZ)
+
+
+@dataclass
+class Heard:
+    """What one simulated satellite saw during one utterance (monotonic seconds)."""
+
+    started_s: float = 0.0
+    speech_end_s: float = 0.0
+    transcript: str | None = None
+    error: str | None = None
+    first_audio_s: float | None = None
+    answer_bytes: int = 0
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+class SimSatellite:
+    """A Wyoming satellite server with local wake and no models, driven by the hub."""
+
+    def __init__(self, index: int, wake: tuple[str, str], sends_played: bool = True) -> None:
+        self.sends_played = sends_played
+        self.received: list[str] = []
+        self.name = f"Bench {index}"
+        self.node_id = f"bench_{index}"
+        self.wake_name, self.wake_phrase = wake
+        self.port = 0
+        self.ready = asyncio.Event()
+        self.heard = Heard()
+        self._writer: asyncio.StreamWriter | None = None
+        self._lock = asyncio.Lock()
+        self._server: asyncio.Server | None = None
+        self._in_answer = False
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self.port = int(self._server.sockets[0].getsockname()[1])
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        if self._writer is not None:
+            self._writer.close()
+
+    def info(self) -> Info:
+        none = Attribution(name="", url="")
+        model = WakeModel(
+            name=self.wake_name, attribution=none, installed=True, description=self.wake_phrase,
+            version="1", languages=["en"], phrase=self.wake_phrase,
+        )  # fmt: skip
+        program = WakeProgram(
+            name="bench", attribution=none, installed=True, description="no model",
+            version="1", models=[model],
+        )  # fmt: skip
+        satellite = Satellite(
+            name=self.name, area="Bench", description="bench.e2e simulated satellite",
+            attribution=none, installed=True, version="1",
+        )  # fmt: skip
+        return Info(satellite=satellite, wake=[program])
+
+    async def send(self, event: Event) -> None:
+        writer = self._writer
+        if writer is None:
+            raise ConnectionError(f"{self.name}: the hub is not connected")
+        async with self._lock, asyncio.timeout(5):
+            await async_write_event(event, writer)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._writer = writer
+        try:
+            while (event := await async_read_event(reader)) is not None:
+                await self._on_event(event)
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            self.ready.clear()
+            writer.close()
+
+    async def _on_event(self, event: Event) -> None:
+        kind, heard = event.type, self.heard
+        self.received.append(kind)
+        if kind == "describe":
+            await self.send(self.info().event())
+        elif kind == "run-satellite":
+            self.ready.set()
+        elif kind == "ping":
+            await self.send(Event(type="pong", data=event.data))
+        elif kind == "transcript":
+            heard.transcript = str((event.data or {}).get("text", ""))
+        elif kind == "error":
+            heard.error = str((event.data or {}).get("text", ""))
+            heard.done.set()
+        elif kind == "audio-start":
+            self._in_answer = True
+        elif kind == "audio-chunk" and self._in_answer:
+            if heard.first_audio_s is None:
+                heard.first_audio_s = time.monotonic()
+            heard.answer_bytes += len(event.payload or b"")
+        elif kind == "audio-stop" and self._in_answer:
+            self._in_answer = False
+            if self.sends_played:
+                await self.send(Played().event())  # at once, not after the audio's length
+            heard.done.set()
+
+    async def speak(self, clip: Clip) -> Heard:
+        """Wake, then stream `clip` and silence at real time until the transcript comes."""
+        heard = self.heard = Heard(started_s=time.monotonic())
+        await self.send(
+            Detection(
+                name=self.wake_name, timestamp=int(time.monotonic() * 1000),
+                context={"score": 0.9},
+            ).event()
+        )  # fmt: skip
+        await self.send(
+            RunPipeline(
+                start_stage=PipelineStage.ASR, end_stage=PipelineStage.TTS,
+                wake_word_name=self.wake_name,
+            ).event()
+        )  # fmt: skip
+        await self.send(AudioStart(rate=RATE_HZ, width=2, channels=1).event())
+        step = CHUNK_SAMPLES * 2
+        end_sample = round(clip.speech_end_s * RATE_HZ)
+        last_speech_chunk = (end_sample - 1) // CHUNK_SAMPLES
+        quiet = bytes(step)
+        t0 = time.monotonic()
+        index = 0
+        while heard.transcript is None and heard.error is None:
+            if index * CHUNK_S > MAX_STREAM_S:
+                heard.error = f"no transcript after {MAX_STREAM_S:g} s of audio"
+                break
+            due = t0 + (index + 1) * CHUNK_S  # a real mic hands a chunk over when it ends
+            await asyncio.sleep(max(0.0, due - time.monotonic()))
+            pcm = clip.pcm[index * step : (index + 1) * step] or quiet
+            pcm = pcm.ljust(step, b"\0")
+            chunk = AudioChunk(rate=RATE_HZ, width=2, channels=1, audio=pcm)
+            await self.send(chunk.event())
+            if index == last_speech_chunk:
+                chunk_end = (index + 1) * CHUNK_SAMPLES
+                heard.speech_end_s = time.monotonic() - (chunk_end - end_sample) / RATE_HZ
+            index += 1
+        return heard
