@@ -63,3 +63,14 @@ def broker(tmp_path: Path) -> Iterator[Broker]:
         yield running
     finally:
         running.stop()
+
+
+@pytest.fixture(scope="module")
+def module_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
+    """A private mosquitto shared by the tests of one module."""
+    running = Broker(tmp_path_factory.mktemp("broker"))
+    running.start()
+    try:
+        yield running
+    finally:
+        running.stop()

@@ -18,16 +18,6 @@ from bench.light import DemoLight
 from bench.satrig import Rig, satellite_rig
 
 
-@pytest.fixture(scope="module")
-def e2e_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
-    running = Broker(tmp_path_factory.mktemp("broker"))
-    running.start()
-    try:
-        yield running
-    finally:
-        running.stop()
-
-
 def hub_args(broker: Broker, *satellites: int, extra: list[str] | None = None) -> list[str]:
     """The hub driving the satellites on these loopback ports, on the test broker."""
     args = ["--mqtt", broker.url, "--log-level", "debug", "--wake-word", "hey_jarvis"]

@@ -14,13 +14,13 @@ from tests.mqtt_watch import Seen, watching
 from .conftest import hub_driving
 
 
-async def test_a_new_wake_word_interrupts_the_answer(tmp_path: Path, e2e_broker: Broker) -> None:
+async def test_a_new_wake_word_interrupts_the_answer(tmp_path: Path, module_broker: Broker) -> None:
     satellite = SimSatellite(1, ("hey_jarvis", "Hey Jarvis"), sends_played=False)
     await satellite.start()
     first, second = make_clip("What time is it?"), make_clip("What is the date today?")
     try:
-        with hub_driving(tmp_path, e2e_broker, satellite.port):
-            async with watching(e2e_broker.port) as mqtt:
+        with hub_driving(tmp_path, module_broker, satellite.port):
+            async with watching(module_broker.port) as mqtt:
                 await asyncio.wait_for(satellite.ready.wait(), 30)
                 heard = await satellite.speak(first)
                 await asyncio.wait_for(heard.done.wait(), 10)  # the answer was sent ...

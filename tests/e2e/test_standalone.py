@@ -10,7 +10,7 @@ from bench import client
 from bench.broker import Broker
 from bench.light import LIGHT_TOPIC
 from tests.conftest import normalize
-from tests.mqtt_watch import watching
+from tests.mqtt_watch import publish, watching
 from tests.satellite.conftest import until
 
 from .conftest import hub_driving, kitchen_satellite, light_on
@@ -31,13 +31,13 @@ ORDER = [
 
 
 async def test_spoken_command_turns_on_the_light_and_answers(
-    tmp_path: Path, e2e_broker: Broker, wake_command: bytes, hub_port: int
+    tmp_path: Path, module_broker: Broker, wake_command: bytes, hub_port: int
 ) -> None:
     with (
-        kitchen_satellite(tmp_path, e2e_broker) as rig,
-        hub_driving(tmp_path, e2e_broker, rig.port),
+        kitchen_satellite(tmp_path, module_broker) as rig,
+        hub_driving(tmp_path, module_broker, rig.port),
     ):
-        async with light_on(e2e_broker) as light, watching(e2e_broker.port) as mqtt:
+        async with light_on(module_broker) as light, watching(module_broker.port) as mqtt:
             await mqtt.wait_for(
                 "homevoice/kitchen/state", lambda p: json.loads(p)["state"] == "idle", 20
             )
@@ -48,6 +48,26 @@ async def test_spoken_command_turns_on_the_light_and_answers(
             )
             await until(lambda: rig.snd_done() is not None, 15)
 
+            state = await mqtt.wait_for(
+                "homevoice/kitchen/state",
+                lambda p: json.loads(p)["last_latency_ms"] is not None,
+                5,
+            )
+            # discovery is not retained: Home Assistant coming online asks for it again
+            await publish(module_broker.port, "homeassistant/status", "online")
+            announced = await mqtt.wait_for("homeassistant/device/kitchen/config", timeout_s=10)
+        discovery = json.loads(announced.payload)
+        assert set(discovery["components"]) == {
+            "state", "transcript", "answer", "latency", "announce", "event",
+        }  # fmt: skip
+        assert discovery["components"]["announce"]["command_topic"] == (
+            "homevoice/kitchen/announce/set"
+        )
+        assert discovery["device"]["suggested_area"] == "Kitchen"
+        last = json.loads(state.payload)
+        assert "kitchen light" in normalize(last["last_transcript"])
+        assert last["last_answer"] == "Turned on the Kitchen light."
+        assert 0 < last["last_latency_ms"] < 5000 and last["connected"] is True
         assert light.commands, "the light received no command"
         assert json.loads(light.commands[0][1]) == {"state": "ON"}
         events = [

@@ -59,10 +59,10 @@ def stock_scene(workdir: Path, broker: Broker, local_wake: bool) -> Iterator[tup
 
 @pytest.mark.parametrize("local_wake", [True, False], ids=["local-wake", "always-streaming"])
 async def test_stock_satellite_turns_on_the_light_and_answers(
-    tmp_path: Path, e2e_broker: Broker, wake_command: bytes, local_wake: bool
+    tmp_path: Path, module_broker: Broker, wake_command: bytes, local_wake: bool
 ) -> None:
-    with stock_scene(tmp_path, e2e_broker, local_wake) as (rig, hub_port):
-        async with light_on(e2e_broker) as light, watching(e2e_broker.port) as mqtt:
+    with stock_scene(tmp_path, module_broker, local_wake) as (rig, hub_port):
+        async with light_on(module_broker) as light, watching(module_broker.port) as mqtt:
             await mqtt.wait_for(
                 "homevoice/stock_kitchen/state",
                 lambda p: json.loads(p)["state"] == "idle",

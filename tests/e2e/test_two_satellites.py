@@ -23,13 +23,15 @@ HOST = "127.0.0.1"
 
 
 @pytest.fixture(scope="module")
-def pair(tmp_path_factory: pytest.TempPathFactory, e2e_broker: Broker) -> Iterator[tuple[Rig, Rig]]:
+def pair(
+    tmp_path_factory: pytest.TempPathFactory, module_broker: Broker
+) -> Iterator[tuple[Rig, Rig]]:
     """Kitchen and Living Room satellites driven by one hub."""
     root = tmp_path_factory.mktemp("pair")
     with (
-        kitchen_satellite(root / "kitchen", e2e_broker) as kitchen,
-        kitchen_satellite(root / "living", e2e_broker, name="Living Room") as living,
-        hub_driving(root, e2e_broker, kitchen.port, living.port),
+        kitchen_satellite(root / "kitchen", module_broker) as kitchen,
+        kitchen_satellite(root / "living", module_broker, name="Living Room") as living,
+        hub_driving(root, module_broker, kitchen.port, living.port),
     ):
         yield kitchen, living
 
@@ -55,11 +57,11 @@ async def both_idle(broker: Broker) -> None:
 
 
 async def test_two_satellites_hear_one_command_and_exactly_one_answers(
-    pair: tuple[Rig, Rig], e2e_broker: Broker, wake_command: bytes, hub_port: int
+    pair: tuple[Rig, Rig], module_broker: Broker, wake_command: bytes, hub_port: int
 ) -> None:
     kitchen, living = pair
-    await both_idle(e2e_broker)
-    async with light_on(e2e_broker) as light, watching(e2e_broker.port) as mqtt:
+    await both_idle(module_broker)
+    async with light_on(module_broker) as light, watching(module_broker.port) as mqtt:
         await asyncio.sleep(1.0)  # the hub has read the light's discovery
         before = {rig.node_id: rig.snd_bytes() for rig in pair}
         kitchen.play(wake_command)
@@ -99,10 +101,10 @@ async def test_two_satellites_hear_one_command_and_exactly_one_answers(
 
 
 async def test_timer_events_reach_the_satellite_and_its_end_is_announced_there(
-    pair: tuple[Rig, Rig], e2e_broker: Broker, hub_port: int
+    pair: tuple[Rig, Rig], module_broker: Broker, hub_port: int
 ) -> None:
     kitchen, living = pair
-    await both_idle(e2e_broker)
+    await both_idle(module_broker)
     clip = (
         silence(0.3)
         + piper_speech("Hey Jarvis.")
@@ -110,7 +112,7 @@ async def test_timer_events_reach_the_satellite_and_its_end_is_announced_there(
         + piper_speech("Set a timer for 3 seconds.")
         + silence(2.0)
     )
-    async with watching(e2e_broker.port) as mqtt:
+    async with watching(module_broker.port) as mqtt:
         kitchen.play(clip)
         own = f"homevoice/{kitchen.node_id}/event"
         started = await mqtt.wait_for(own, lambda p: json.loads(p)["type"] == "timer-started", 20)
@@ -126,7 +128,7 @@ async def test_timer_events_reach_the_satellite_and_its_end_is_announced_there(
         finished_at = kitchen.snd_bytes()
         # the timer chime, then the spoken announcement (> 1.5 s of 22050 Hz audio)
         await until(lambda: kitchen.snd_bytes() > finished_at + 3 * 22050, 20)
-        await both_idle(e2e_broker)
+        await both_idle(module_broker)
         await asyncio.sleep(0.5)  # the snd stand-in has written the last of it
     heard = await heard_since(kitchen, finished_at, hub_port)
     assert "timer" in heard and "done" in heard, heard
@@ -136,23 +138,23 @@ async def test_timer_events_reach_the_satellite_and_its_end_is_announced_there(
 
 
 async def test_announcements_on_one_satellite_and_on_all(
-    pair: tuple[Rig, Rig], e2e_broker: Broker, hub_port: int
+    pair: tuple[Rig, Rig], module_broker: Broker, hub_port: int
 ) -> None:
     kitchen, living = pair
-    await both_idle(e2e_broker)
+    await both_idle(module_broker)
     before = {rig.node_id: rig.snd_bytes() for rig in pair}
-    await publish(e2e_broker.port, "homevoice/kitchen/announce/set", "The laundry is finished.")
+    await publish(module_broker.port, "homevoice/kitchen/announce/set", "The laundry is finished.")
     await until(lambda: kitchen.snd_bytes() > before[kitchen.node_id] + 22050, 15)
-    await both_idle(e2e_broker)
+    await both_idle(module_broker)
     await asyncio.sleep(0.5)
     assert living.snd_bytes() == before[living.node_id]
     assert "laundry" in await heard_since(kitchen, before[kitchen.node_id], hub_port)
 
     before = {rig.node_id: rig.snd_bytes() for rig in pair}
-    await publish(e2e_broker.port, "homevoice/all/announce/set", "Dinner is ready.")
+    await publish(module_broker.port, "homevoice/all/announce/set", "Dinner is ready.")
     for rig in pair:
         await until(lambda rig=rig: rig.snd_bytes() > before[rig.node_id] + 22050, 15)  # type: ignore[misc]
-    await both_idle(e2e_broker)
+    await both_idle(module_broker)
     await asyncio.sleep(0.5)
     for rig in pair:
         assert "dinner" in await heard_since(rig, before[rig.node_id], hub_port)

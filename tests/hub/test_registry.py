@@ -123,3 +123,19 @@ def test_config_file_names_and_areas() -> None:
 )
 def test_template_values(template: str | None, payload: str, value: object) -> None:
     assert template_value(template, payload) == value
+
+
+def test_device_discovery_keeps_what_it_can_act_on_among_other_components() -> None:
+    """A device with a text box and an event entity (as homevoice's own devices have) still
+    gives its light; the rest is skipped without an error."""
+    document = {
+        "dev": {"ids": ["mixed"], "name": "Hall", "sa": "Hall"},
+        "o": {"name": "test"},
+        "cmps": {
+            "announce": {"p": "text", "uniq_id": "hall_announce", "cmd_t": "hall/announce"},
+            "event": {"p": "event", "uniq_id": "hall_event", "stat_t": "hall/event"},
+            "light": {"p": "light", "uniq_id": "hall_light", "cmd_t": "hall/light/set"},
+        },
+    }
+    entities = parse_config("homeassistant/device/mixed/config", json.dumps(document), PREFIX)
+    assert [(e.key, e.platform) for e in entities] == [("hall_light", "light")]

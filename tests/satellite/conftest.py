@@ -49,16 +49,6 @@ def speech() -> Speech:
 
 
 @pytest.fixture(scope="module")
-def module_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
-    running = Broker(tmp_path_factory.mktemp("broker"))
-    running.start()
-    try:
-        yield running
-    finally:
-        running.stop()
-
-
-@pytest.fixture(scope="module")
 def rig(tmp_path_factory: pytest.TempPathFactory, module_broker: Broker) -> Iterator[Rig]:
     """One satellite for the module: hey_jarvis, MQTT on the module's broker."""
     workdir = tmp_path_factory.mktemp("satellite")
