@@ -212,6 +212,16 @@ class WhisperEngine:
             or _repeats_itself(text)
             or avg_logprob < MIN_AVG_LOGPROB
         )
+        if suspicious:
+            _LOGGER.debug(
+                "Doubtful %d s-window transcript %r (avg logprob %.2f, %d of %d tokens); "
+                "transcribing again with the full window",
+                window_frames // FRAMES_PER_S,
+                text,
+                avg_logprob,
+                len(ids),
+                max_tokens,
+            )
         return text, suspicious
 
     def _tokenizer(self, language: str) -> tuple[Tokenizer, list[int]]:

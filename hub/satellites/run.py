@@ -212,6 +212,8 @@ class Run:
             text=text,
             audio_s=round(result.audio_s, 2),
             decode_ms=round(result.decode_ms, 1),
+            window_s=result.window_s,
+            retried=result.retried_full_window,
             speculative=utterance.speculated,
             ended_by=ended.value if ended else "satellite",
             speech_end_ms=round(speech_end_ms, 1),
