@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 from wyoming.asr import Transcribe, Transcript
 from wyoming.error import Error
 from wyoming.pipeline import PipelineStage
-from wyoming.tts import Synthesize, SynthesizeVoice
 from wyoming.vad import VoiceStarted, VoiceStopped
 from wyoming.wake import Detect, Detection
 
@@ -260,18 +259,6 @@ class Run:
 
 
 def _reaches(end: PipelineStage, stage: PipelineStage) -> bool:
+    """Whether a pipeline ending at `end` includes `stage` (`intent` counts as `handle`)."""
+    end = PipelineStage.HANDLE if end not in STAGE_ORDER else end
     return STAGE_ORDER.index(end) >= STAGE_ORDER.index(stage)
-
-
-def voice_for(session: SatelliteSession) -> SynthesizeVoice | None:
-    """The voice the answer is spoken in, for the `synthesize` event."""
-    tts = session.engines.tts
-    if tts is None:
-        return None
-    voice = tts.voice(None)
-    return SynthesizeVoice(name=voice.name, language=voice.language)
-
-
-def synthesize_event(session: SatelliteSession, text: str) -> Synthesize:
-    """What Home Assistant sends before the answer's audio."""
-    return Synthesize(text=text, voice=voice_for(session))
