@@ -54,7 +54,7 @@ lint: venv
 	$(VENV)/bin/ruff format --check .
 
 typecheck: venv
-	$(VENV)/bin/mypy protocol hub satellite bench tests
+	$(VENV)/bin/mypy protocol hub satellite bench tools tests
 
 test: venv peers lint typecheck
 	HOMEVOICE_PEERS=$(CURDIR)/$(PEERS) HOMEVOICE_WSAT=$(CURDIR)/$(WSAT) $(PY) -m pytest -q
