@@ -4,16 +4,16 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PEERS := .peers
 WSAT := .wsat
-APT_PACKAGES := espeak-ng sox mosquitto
+APT_PACKAGES := espeak-ng sox mosquitto jq
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all demo test lint typecheck bench system-deps venv peers clean
+.PHONY: all demo test lint typecheck bench system-deps venv peers clean ha-test
 
 all: test
 
 system-deps:
 	@missing=""; \
-	for tool in espeak-ng sox mosquitto; do \
+	for tool in espeak-ng sox mosquitto jq; do \
 	  command -v $$tool >/dev/null 2>&1 || [ -x /usr/sbin/$$tool ] || missing="$$missing $$tool"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -58,6 +58,24 @@ typecheck: venv
 
 test: venv peers lint typecheck
 	HOMEVOICE_PEERS=$(CURDIR)/$(PEERS) HOMEVOICE_WSAT=$(CURDIR)/$(WSAT) $(PY) -m pytest -q
+
+# Real Home Assistant (its `wyoming` and `mqtt` integrations) against our hub and satellite, in an
+# environment of its own: Home Assistant 2025.4.4 needs Python 3.13 (pyenv's 3.13.0 if there is one).
+HA_VENV := .ha-venv
+HA_PYTHON ?= $(shell p="$$(pyenv root 2>/dev/null)/versions/3.13.0/bin/python3"; [ -x "$$p" ] && echo "$$p" || command -v python3.13 || echo python3.13)
+
+$(HA_VENV)/.installed: tests/ha/requirements.txt
+	@$(HA_PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 13), "Python 3.13 needed for Home Assistant 2025.4.4 (set HA_PYTHON)"'
+	$(HA_PYTHON) -m venv $(HA_VENV)
+	$(HA_VENV)/bin/python -m pip install -q --upgrade pip
+	$(HA_VENV)/bin/python -m pip install -q -r tests/ha/requirements.txt
+	touch $@
+
+ha-test: venv $(HA_VENV)/.installed
+	@command -v ffmpeg >/dev/null 2>&1 || { echo "Installing Debian package: ffmpeg"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg >/dev/null; }
+	HOMEVOICE_HA_TEST=1 HOMEVOICE_PYTHON=$(CURDIR)/$(PY) $(HA_VENV)/bin/python -m pytest -q \
+	  --confcutdir=tests/ha -p no:cacheprovider tests/ha
 
 bench: venv peers
 	HOMEVOICE_PEERS=$(CURDIR)/$(PEERS) $(PY) -m bench.compare_peers

@@ -148,6 +148,10 @@ class WyomingServer:
         try:
             await self._serve(peer, reader, writer)
             await _linger(reader, writer)
+        except asyncio.CancelledError:
+            # stop() cancelled this connection. End the task quietly: asyncio's stream
+            # callback would otherwise log the cancellation as an error.
+            pass
         finally:
             self._tasks.discard(task)
             writer.close()

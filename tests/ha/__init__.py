@@ -1,0 +1,1 @@
+"""Home Assistant's own integrations against our hub and satellite (`make ha-test`)."""
