@@ -111,9 +111,7 @@ class Run:
             if _reaches(self.end_stage, PipelineStage.TTS):
                 session.set_state("responding")
                 await speak(session, answer, self, self.played)
-        except RunError as err:
-            await self._fail(err.code, err.message)
-        except EngineError as err:
+        except (RunError, EngineError) as err:
             await self._fail(err.code, err.message)
         finally:
             self.accepting_audio = False

@@ -285,16 +285,15 @@ class SatelliteSession:
             await self._idle.wait()
             _LOGGER.info("Satellite %s: announcing %r", self.id, text)
             self.set_state("responding")
-            self._announcing = asyncio.create_task(speak(self, text, None, self._announce_played))
+            announcing = asyncio.create_task(speak(self, text, None, self._announce_played))
+            self._announcing = announcing
             try:
-                await self._announcing
-            except asyncio.CancelledError:
-                if asyncio.current_task() is not None and asyncio.current_task().cancelling():  # type: ignore[union-attr]
-                    raise
-                _LOGGER.info("Satellite %s: announcement cut short by a wake-up", self.id)
-                await self.end_audio_stream()
-            except Exception as err:
-                _LOGGER.warning("Satellite %s: announcement failed: %s", self.id, err)
+                await asyncio.wait({announcing})  # a wake-up cancels `announcing`, not this loop
+                if announcing.cancelled():
+                    _LOGGER.info("Satellite %s: announcement cut short by a wake-up", self.id)
+                    await self.end_audio_stream()
+                elif (error := announcing.exception()) is not None:
+                    _LOGGER.warning("Satellite %s: announcement failed: %s", self.id, error)
             finally:
                 self._announcing = None
                 if self.run is None and self.connected:

@@ -44,15 +44,14 @@ async def speak(
     await session.send(synthesize.event())
     played.clear()
     audio_bytes = 0
-    first_audio_s: float | None = None
     step = CHUNK_SAMPLES * fmt.frame_bytes
-    pieces = split_text(text, tts.settings.first_clause_min_chars)
-    for index, piece in enumerate(pieces):
+    start = AudioStart(rate=fmt.rate_hz, width=fmt.width, channels=fmt.channels).event()
+    first_audio_s: float | None = None
+    for index, piece in enumerate(split_text(text, tts.settings.first_clause_min_chars)):
         pcm = await tts.render(voice, piece, first=index == 0)
         if first_audio_s is None:
             first_audio_s = time.monotonic()
-            start = AudioStart(rate=fmt.rate_hz, width=fmt.width, channels=fmt.channels)
-            await session.start_audio_stream(start.event())
+            await session.start_audio_stream(start)
             if run is not None:
                 run.emit(Stage.TTS_FIRST_AUDIO, rate_hz=fmt.rate_hz)
         for offset in range(0, len(pcm), step):
@@ -66,8 +65,7 @@ async def speak(
         audio_bytes += len(pcm)
     if first_audio_s is None:  # nothing to say: still a well-formed, empty stream
         first_audio_s = time.monotonic()
-        start = AudioStart(rate=fmt.rate_hz, width=fmt.width, channels=fmt.channels)
-        await session.start_audio_stream(start.event())
+        await session.start_audio_stream(start)
     await session.end_audio_stream()
     audio_s = fmt.seconds(audio_bytes)
     if run is not None:
