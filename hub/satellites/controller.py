@@ -221,8 +221,9 @@ class SatelliteController:
         """Pause every satellite, close the links and the MQTT devices."""
         if self._browser is not None:
             await self._browser.stop()
-        for task in list(self._probing):
+        for task in (*self._probing, *self._sends):
             task.cancel()
+        await asyncio.gather(*self._probing, *self._sends, return_exceptions=True)
         await asyncio.gather(*(link.pause() for link, _ in self._links.values()))
         for session in self.sessions.values():
             await session.close()

@@ -135,6 +135,10 @@ class SatelliteLink:
         if not await self.send(Describe().event()):
             raise SatelliteGone("the satellite closed the connection")
         limits = replace(self._limits, idle_timeout_s=self.settings.connect_timeout_s)
+        async with asyncio.timeout(self.settings.connect_timeout_s):  # events before the info
+            return await self._await_info(reader, limits)
+
+    async def _await_info(self, reader: asyncio.StreamReader, limits: FrameLimits) -> Info:
         while True:
             event = await read_event(reader, limits)
             if event is None:
