@@ -27,4 +27,4 @@ async def test_a_satellite_announced_on_zeroconf_is_found_and_driven(
                     30,
                 )
     assert json.loads(state.payload)["satellite"] == name
-    assert "found" in (tmp_path / "hub.log").read_text()
+    assert f"Satellites: found {name} on zeroconf" in (tmp_path / "hub.log").read_text()
