@@ -190,9 +190,8 @@ def render() -> str:
         "[`config/satellite.yaml`](../config/satellite.yaml).",
         "",
     ]
-    for program, title in (("hub", "Hub (`homevoice-hub`)"), ("satellite", "Satellite")):
-        if program == "satellite":
-            title = "Satellite (`homevoice-satellite`)"
+    titles = {"hub": "Hub (`homevoice-hub`)", "satellite": "Satellite (`homevoice-satellite`)"}
+    for program, title in titles.items():
         out += [f"## {title}", "", "| YAML key | flag | type | default | meaning |"]
         out += ["|---|---|---|---|---|"]
         for row in rows(program):
