@@ -21,6 +21,8 @@ from wyoming.tts import (
 )
 from wyoming.wake import Detect, Detection, NotDetected
 
+from protocol.aio import bounded
+
 CHUNK_SAMPLES = 1024
 
 
@@ -34,7 +36,7 @@ class ServerError(RuntimeError):
 
 
 async def _read(client: AsyncTcpClient, timeout_s: float) -> Event:
-    event = await asyncio.wait_for(client.read_event(), timeout_s)
+    event = await bounded(client.read_event(), timeout_s)
     if event is None:
         raise ConnectionError("server closed the connection")
     if event.type == "error":

@@ -34,6 +34,7 @@ import numpy as np
 from bench import client
 from bench.audio import COMMANDS, espeak_speech, piper_speech, silence
 from bench.hubproc import free_port, running_hub, stop, wait_ready
+from protocol.aio import bounded
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -145,17 +146,17 @@ def started(command: list[str], log_path: Path) -> Iterator[subprocess.Popen[byt
             _LOGGER.info("Stopped %s: exit code %s", command[2], stop(proc))
 
 
-async def bounded(request: Awaitable[T]) -> T:
+async def limited(request: Awaitable[T]) -> T:
     """One request under an overall limit (connect included)."""
-    return await asyncio.wait_for(request, REQUEST_TIMEOUT_S)
+    return await bounded(request, REQUEST_TIMEOUT_S)
 
 
 async def sample(request: Request, rounds: int, clients: int) -> list[float]:
     """One warm-up round, then `rounds` rounds of `clients` concurrent requests."""
-    await asyncio.gather(*(bounded(request()) for _ in range(clients)))
+    await asyncio.gather(*(limited(request()) for _ in range(clients)))
     samples: list[float] = []
     for _ in range(rounds):
-        samples += await asyncio.gather(*(bounded(request()) for _ in range(clients)))
+        samples += await asyncio.gather(*(limited(request()) for _ in range(clients)))
     return samples
 
 
@@ -218,9 +219,9 @@ async def measure_stt(
     hypotheses: dict[str, list[str]] = {}
     for side, port in zip(SIDES, ports, strict=True):
         _LOGGER.info("Measuring WER: %s", side)
-        await bounded(client.transcribe(HOST, port, clips.commands[0]))  # warm-up
+        await limited(client.transcribe(HOST, port, clips.commands[0]))  # warm-up
         hypotheses[side] = [
-            normalise((await bounded(client.transcribe(HOST, port, pcm))).text)
+            normalise((await limited(client.transcribe(HOST, port, pcm))).text)
             for pcm in clips.commands
         ]
     raw["wer"] = {"references": references, **hypotheses}

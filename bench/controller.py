@@ -12,6 +12,8 @@ from wyoming.event import Event, async_read_event, async_write_event
 from wyoming.ping import Ping
 from wyoming.satellite import RunSatellite
 
+from protocol.aio import bounded
+
 PING_DELAY_S = 2.0
 
 
@@ -39,9 +41,7 @@ class Controller:
         self.closed = asyncio.Event()
 
     async def __aenter__(self) -> Controller:
-        self._reader, self._writer = await asyncio.wait_for(
-            asyncio.open_connection(self.host, self.port), 5
-        )
+        self._reader, self._writer = await bounded(asyncio.open_connection(self.host, self.port), 5)
         self._tasks.append(asyncio.create_task(self._read()))
         return self
 
@@ -57,7 +57,7 @@ class Controller:
     async def send(self, event: Event) -> None:
         """Write one event (bounded)."""
         assert self._writer is not None
-        await asyncio.wait_for(async_write_event(event, self._writer), 5)
+        await bounded(async_write_event(event, self._writer), 5)
 
     async def close(self) -> None:
         """Disconnect without goodbye, as a controller that vanishes."""
@@ -67,7 +67,7 @@ class Controller:
         if self._writer is not None:
             self._writer.close()
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._writer.wait_closed(), 2)
+                await bounded(self._writer.wait_closed(), 2)
 
     async def _read(self) -> None:
         assert self._reader is not None

@@ -37,6 +37,7 @@ from bench.demo_scene import (
 from bench.hubproc import running_hub
 from bench.light import LIGHT_TOPIC, DemoLight
 from bench.satrig import Rig, satellite_rig
+from protocol.aio import bounded
 
 OUT_DIR = Path("out")
 HUB_LOG = OUT_DIR / "demo-hub.log"
@@ -162,7 +163,7 @@ async def _snd_done(rig: Rig) -> tuple[int, float]:
 
 async def _bounded(awaitable: Any, timeout_s: float, failure: str) -> Any:
     try:
-        return await asyncio.wait_for(awaitable, timeout_s)
+        return await bounded(awaitable, timeout_s)
     except TimeoutError:
         raise DemoError(f"{failure} within {timeout_s:g} s") from None
 

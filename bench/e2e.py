@@ -33,6 +33,7 @@ from bench.broker import Broker
 from bench.fake_home import SENTENCE_TABLE, STATES, discovery_messages
 from bench.hubproc import running_hub
 from bench.simsat import Clip, SimSatellite, make_clip
+from protocol.aio import bounded
 
 RUN_TIMEOUT_S = 30.0
 # Held-out style: phrasings that are not the grammar's examples, about devices of the fake home.
@@ -123,7 +124,7 @@ async def one_utterance(
     what = f"{sat.node_id}: run-end for {clip.text!r}"
     end = await wait_until(watch, run_end, RUN_TIMEOUT_S, what)
     with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(heard.done.wait(), 5)
+        await bounded(heard.done.wait(), 5)
     events = [e for e in watch.events[sat.node_id][seen:] if e["run_id"] == end["run_id"]]
     by_type = {e["type"]: e for e in reversed(events)}  # first of each type wins
     stt_end = by_type.get("stt-end", {})
@@ -189,7 +190,7 @@ async def measure(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         for i in range(max(counts))
     ]
     try:
-        await asyncio.wait_for(subscribed.wait(), 10)
+        await bounded(subscribed.wait(), 10)
         for sat in sats:
             await sat.start()
         hub_args = ["--mqtt", broker.url, "--wake-word", "hey_jarvis"]
@@ -199,7 +200,7 @@ async def measure(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         with running_hub(args=hub_args, log_path=args.hub_log):
             for sat in sats:
                 try:
-                    await asyncio.wait_for(sat.ready.wait(), 30)
+                    await bounded(sat.ready.wait(), 30)
                 except TimeoutError:
                     raise TimeoutError(f"the hub did not drive {sat.name} within 30 s") from None
             await asyncio.sleep(1.0)  # the hub reads the home's discovery

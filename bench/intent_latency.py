@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import sys
 import tempfile
 import time
@@ -25,6 +24,7 @@ from bench.fake_home import SENTENCE_TABLE, STATES, discovery_messages
 from hub.intents.handler import IntentHandler
 from hub.intents.home import Home
 from hub.intents.registry import EntityRegistry
+from protocol.aio import bounded, cancel_and_wait
 from protocol.mqtt import MqttNode, MqttSettings
 
 
@@ -48,12 +48,12 @@ async def measure(broker: Broker, rounds: int) -> tuple[list[float], list[float]
         home.follow(node, on_change)
         link = asyncio.create_task(node.run())
         try:
-            await asyncio.wait_for(learned.wait(), 30)
+            await bounded(learned.wait(), 30)
             handler = IntentHandler(home.registry, home.publish)
             return await _run(handler, devices, rounds)
         finally:
             await node.stop()
-            await asyncio.wait_for(link, 10)
+            await bounded(link, 10)
 
 
 async def _run(
@@ -77,14 +77,12 @@ async def _run(
                 outcome = handler.handle(sentence)
                 built = time.perf_counter()
                 assert len(outcome.publishes) == len(publishes), (sentence, outcome)
-                arrived = [await asyncio.wait_for(arrivals.get(), 10) for _ in publishes][-1]
+                arrived = [await bounded(arrivals.get(), 10) for _ in publishes][-1]
                 if round_index:
                     recognize_ms.append((built - started) * 1000)
                     total_ms.append((arrived - started) * 1000)
     finally:
-        receiver.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await receiver
+        await cancel_and_wait(receiver)
     return recognize_ms, total_ms
 
 

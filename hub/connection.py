@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from wyoming.tts import (
 )
 from wyoming.wake import Detect, Detection, NotDetected
 
+from protocol.aio import cancel_and_wait
 from protocol.audio import PcmConverter, PcmFormat
 from protocol.events import parse
 from protocol.framing import FrameLimits
@@ -330,8 +330,5 @@ class HubConnection(Connection):
     async def close(self) -> None:
         self._close_audio()
         if self._speech is not None and self._speech.worker is not None:
-            worker = self._speech.worker
-            worker.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await worker
+            await cancel_and_wait(self._speech.worker)
         self._speech = None

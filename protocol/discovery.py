@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import socket
 import uuid
 
 from zeroconf import InterfaceChoice, IPVersion
 from zeroconf.asyncio import AsyncServiceInfo, AsyncZeroconf
+
+from .aio import cancel_and_wait
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -109,9 +110,7 @@ class ZeroconfAnnouncer:
     async def stop(self) -> None:
         """Send goodbye packets and close."""
         if self._watch is not None:
-            self._watch.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._watch
+            await cancel_and_wait(self._watch)
         if self._zc is None:
             return
         try:

@@ -13,6 +13,7 @@ from typing import Any
 
 from wyoming.event import Event, async_write_event
 
+from .aio import bounded
 from .errors import FrameTooLarge, MalformedFrame, ProtocolError, ReadTimedOut
 from .settings import check
 
@@ -70,7 +71,7 @@ def _length(header: dict[str, Any], key: str, limit: int) -> int:
 
 async def _timed(awaitable: Any, timeout_s: float, what: str) -> Any:
     try:
-        return await asyncio.wait_for(awaitable, timeout_s)
+        return await bounded(awaitable, timeout_s)
     except TimeoutError as err:
         raise ReadTimedOut(f"no {what} within {timeout_s:g} s") from err
 
@@ -118,7 +119,7 @@ async def read_event(reader: asyncio.StreamReader, limits: FrameLimits) -> Event
 async def write_event(event: Event, writer: asyncio.StreamWriter, timeout_s: float) -> None:
     """Write one event; raises ReadTimedOut's sibling ProtocolError if the peer stops reading."""
     try:
-        await asyncio.wait_for(async_write_event(event, writer), timeout_s)
+        await bounded(async_write_event(event, writer), timeout_s)
     except TimeoutError as err:
         raise PeerNotReading(f"peer did not read for {timeout_s:g} s") from err
 

@@ -9,6 +9,7 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable
 
+from .aio import bounded
 from .discovery import ZeroconfAnnouncer
 from .mqtt import MqttNode
 
@@ -53,7 +54,7 @@ async def announce(
 async def _stop_mqtt(node: MqttNode, task: asyncio.Task[None]) -> None:
     await node.stop()
     try:
-        await asyncio.wait_for(task, MQTT_STOP_S)  # cancels the task when the time is up
+        await bounded(task, MQTT_STOP_S)  # cancels the task when the time is up
     except TimeoutError:
         _LOGGER.warning(
             "MQTT: no clean disconnect within %g s; dropped the connection", MQTT_STOP_S

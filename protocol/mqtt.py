@@ -23,6 +23,7 @@ from urllib.parse import unquote, urlparse
 
 import aiomqtt
 
+from .aio import bounded
 from .settings import check
 
 _LOGGER = logging.getLogger(__name__)
@@ -218,7 +219,7 @@ class MqttNode:
 
     async def wait_connected(self, timeout_s: float) -> None:
         """Wait until connected (for tests and start-up logs); TimeoutError otherwise."""
-        await asyncio.wait_for(self._connected.wait(), timeout_s)
+        await bounded(self._connected.wait(), timeout_s)
 
     def subscribe(self, topic_filter: str, handler: MessageHandler) -> None:
         """Call `handler` for every message matching `topic_filter`, across reconnects.
@@ -306,7 +307,7 @@ class MqttNode:
             delay = backoff_s(attempt, self.settings.retry_max_s, self._rng)
             attempt += 1
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), delay)
+                await bounded(self._stopping.wait(), delay)
 
     async def stop(self) -> None:
         """Ask `run()` to publish `offline`, disconnect cleanly and return."""

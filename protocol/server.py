@@ -14,6 +14,7 @@ from urllib.parse import urlparse
 from wyoming.error import Error
 from wyoming.event import Event
 
+from .aio import bounded
 from .errors import ProtocolError
 from .framing import FrameLimits, read_event, write_event
 
@@ -133,7 +134,7 @@ class WyomingServer:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         if self._server is not None:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._server.wait_closed(), 5)
+                await bounded(self._server.wait_closed(), 5)
 
     async def _on_connect(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
@@ -156,7 +157,7 @@ class WyomingServer:
             self._tasks.discard(task)
             writer.close()
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(writer.wait_closed(), 2)
+                await bounded(writer.wait_closed(), 2)
 
     async def _serve(
         self, peer: str, reader: asyncio.StreamReader, writer: asyncio.StreamWriter

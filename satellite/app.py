@@ -7,6 +7,7 @@ import contextlib
 import logging
 import re
 
+from protocol.aio import cancel_and_wait
 from protocol.discovery import default_service_name
 from protocol.lifecycle import announce, keep_online
 from protocol.mqtt import MqttNode
@@ -48,12 +49,6 @@ def load_satellite(settings: SatelliteSettings) -> Satellite:
     return Satellite(settings, detector, vad, node_id(settings))
 
 
-async def _stop_task(task: asyncio.Task[None]) -> None:
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
-
-
 def _attach_mqtt(settings: SatelliteSettings, satellite: Satellite) -> MqttNode:
     node = MqttNode(
         settings.mqtt,
@@ -86,7 +81,7 @@ async def serve(settings: SatelliteSettings, satellite: Satellite, stop: asyncio
             await announce(stack, name, server.port, settings.tcp.host)
         stack.push_async_callback(server.stop)
         satellite_task = asyncio.create_task(satellite.serve(), name="satellite")
-        stack.push_async_callback(_stop_task, satellite_task)
+        stack.push_async_callback(cancel_and_wait, satellite_task)
         _LOGGER.info(
             "Satellite %r ready on tcp://%s:%d", settings.name, settings.tcp.host, server.port
         )

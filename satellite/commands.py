@@ -9,6 +9,8 @@ import os
 import signal
 from typing import Any
 
+from protocol.aio import bounded
+
 
 async def start_command(command: str, **pipes: Any) -> asyncio.subprocess.Process:
     """Start `command` with the given stdin/stdout; stderr is piped for error messages."""
@@ -23,4 +25,4 @@ async def kill_command(proc: asyncio.subprocess.Process, timeout_s: float = 5.0)
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGKILL)
     with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(proc.wait(), timeout_s)
+        await bounded(proc.wait(), timeout_s)

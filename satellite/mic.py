@@ -13,6 +13,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from protocol.aio import bounded
 from protocol.audio import STT_FORMAT, PcmConverter, PcmFormat
 
 from .commands import kill_command, start_command
@@ -140,7 +141,7 @@ class CommandMicrophone(Microphone):
         finally:
             await kill_command(proc)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stderr_task, 1)
+                await bounded(stderr_task, 1)
             stderr_task.cancel()
         reason = reason or f"exited with {proc.returncode}"
         return f"{reason}: {last_lines[-1][:200]}" if last_lines else reason

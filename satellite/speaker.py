@@ -13,6 +13,7 @@ import wave
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from protocol.aio import bounded
 from protocol.audio import PcmConverter, PcmFormat
 from protocol.errors import AudioFormatError
 
@@ -182,7 +183,7 @@ class Speaker:
             await kill_command(proc)
             if proc.returncode:
                 with contextlib.suppress(Exception):
-                    text = (await asyncio.wait_for(proc.stderr.read(4096), 1)).decode().strip()
+                    text = (await bounded(proc.stderr.read(4096), 1)).decode().strip()
                     if text and not self._cut.is_set():
                         _LOGGER.warning("Snd command: %s", text.splitlines()[-1][:200])
             if self._cut.is_set():  # forget what is left of the stream

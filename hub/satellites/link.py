@@ -21,6 +21,7 @@ from wyoming.info import Describe, Info
 from wyoming.ping import Ping, Pong
 from wyoming.satellite import PauseSatellite, RunSatellite
 
+from protocol.aio import bounded
 from protocol.errors import ProtocolError
 from protocol.events import parse
 from protocol.framing import FrameLimits, read_event, write_event
@@ -98,7 +99,7 @@ class SatelliteLink:
 
     async def _session(self) -> None:
         settings = self.settings
-        reader, writer = await asyncio.wait_for(
+        reader, writer = await bounded(
             asyncio.open_connection(
                 self.uri.host, self.uri.port, limit=self._limits.max_line_bytes
             ),
@@ -127,7 +128,7 @@ class SatelliteLink:
             self._writer = None
             writer.close()
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(writer.wait_closed(), 2)
+                await bounded(writer.wait_closed(), 2)
             if was_connected:
                 self._on_lost(self)
 

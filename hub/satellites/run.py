@@ -20,6 +20,7 @@ from wyoming.pipeline import PipelineStage
 from wyoming.vad import VoiceStarted, VoiceStopped
 from wyoming.wake import Detect, Detection
 
+from protocol.aio import bounded
 from protocol.segmenter import Segment
 
 from ..engines.errors import EngineError
@@ -130,7 +131,7 @@ class Run:
 
     async def _next_audio(self, timeout_s: float = AUDIO_GAP_S) -> bytes | None:
         try:
-            return await asyncio.wait_for(self.audio.get(), timeout_s)
+            return await bounded(self.audio.get(), timeout_s)
         except TimeoutError as err:
             raise RunError(
                 "audio-timeout", f"no audio from the satellite for {timeout_s:g} s"

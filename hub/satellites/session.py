@@ -4,7 +4,6 @@ announcements and its timers."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from wyoming.pipeline import PipelineStage, RunPipeline
 from wyoming.snd import Played
 from wyoming.wake import Detection
 
+from protocol.aio import cancel_and_wait
 from protocol.audio import PcmConverter, PcmFormat
 from protocol.errors import ProtocolError
 from protocol.events import parse
@@ -242,10 +242,8 @@ class SatelliteSession:
     async def _interrupt(self) -> None:
         self._cancel_announcing()
         task = self._task
-        if task is not None and not task.done():
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, TimeoutError, Exception):
-                await asyncio.wait_for(task, INTERRUPT_WAIT_S)
+        if task is not None:
+            await cancel_and_wait(task, INTERRUPT_WAIT_S)
 
     async def _drive(self, run: Run, pipeline: _Pipeline) -> None:
         try:

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 from wyoming.audio import AudioChunk, AudioStart
 from wyoming.tts import Synthesize, SynthesizeVoice
 
+from protocol.aio import bounded
+
 from ..clauses import split_text
 from ..engines.errors import TtsError
 from .events import Stage
@@ -78,7 +80,7 @@ async def _wait_played(session: SatelliteSession, played: asyncio.Event, left_s:
     """Until the satellite says `played`; at most the audio left plus `played_timeout_s`."""
     bound_s = max(0.0, left_s) + session.settings.played_timeout_s
     try:
-        await asyncio.wait_for(played.wait(), bound_s)
+        await bounded(played.wait(), bound_s)
     except TimeoutError:
         _LOGGER.info(
             "Satellite %s: no `played` within %.1f s; going on as if it had played",

@@ -16,6 +16,7 @@ from bench.broker import Broker
 from bench.hubproc import running_hub
 from bench.light import DemoLight
 from bench.satrig import Rig, satellite_rig
+from protocol.aio import bounded
 
 
 def hub_args(broker: Broker, *satellites: int, extra: list[str] | None = None) -> list[str]:
@@ -43,7 +44,7 @@ async def light_on(broker: Broker) -> AsyncIterator[DemoLight]:
     light = DemoLight(broker.port)
     task = asyncio.create_task(light.run())
     try:
-        await asyncio.wait_for(light.ready.wait(), 10)
+        await bounded(light.ready.wait(), 10)
         yield light
     finally:
         task.cancel()

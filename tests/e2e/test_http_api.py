@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import aiohttp
@@ -10,6 +9,7 @@ import aiohttp
 from bench.broker import Broker
 from bench.hubproc import free_port, running_hub
 from bench.simsat import SimSatellite, make_clip
+from protocol.aio import bounded
 from tests.satellite.conftest import until
 
 from .conftest import hub_args
@@ -25,9 +25,9 @@ async def test_satellites_their_runs_and_announcements_over_http(
     base = f"http://127.0.0.1:{http_port}/api/satellites"
     try:
         with running_hub(args=args, log_path=tmp_path / "hub.log"):
-            await asyncio.wait_for(satellite.ready.wait(), 30)
+            await bounded(satellite.ready.wait(), 30)
             heard = await satellite.speak(make_clip("What time is it?"))
-            await asyncio.wait_for(heard.done.wait(), 15)
+            await bounded(heard.done.wait(), 15)
             async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as http:
                 async with http.get(base) as response:
                     listing = await response.json()

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from pathlib import Path
 
 from bench.broker import Broker
 from bench.simsat import SimSatellite, make_clip
+from protocol.aio import bounded
 from tests.mqtt_watch import Seen, watching
 
 from .conftest import hub_driving
@@ -21,9 +21,9 @@ async def test_a_new_wake_word_interrupts_the_answer(tmp_path: Path, module_brok
     try:
         with hub_driving(tmp_path, module_broker, satellite.port):
             async with watching(module_broker.port) as mqtt:
-                await asyncio.wait_for(satellite.ready.wait(), 30)
+                await bounded(satellite.ready.wait(), 30)
                 heard = await satellite.speak(first)
-                await asyncio.wait_for(heard.done.wait(), 10)  # the answer was sent ...
+                await bounded(heard.done.wait(), 10)  # the answer was sent ...
                 interrupted_at = time.monotonic()
                 await satellite.speak(second)  # ... and it never says `played`
                 ends: list[Seen] = []

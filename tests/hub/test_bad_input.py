@@ -12,6 +12,7 @@ import pytest
 from wyoming.event import Event, async_read_event
 
 from bench import client
+from protocol.aio import bounded
 from tests.conftest import normalize
 
 HOST = "127.0.0.1"
@@ -52,7 +53,7 @@ class Raw:
         await self.writer.drain()
 
     async def next_event(self, timeout_s: float = 15) -> Event | None:
-        return await asyncio.wait_for(async_read_event(self.reader), timeout_s)
+        return await bounded(async_read_event(self.reader), timeout_s)
 
     async def events_until_closed(self, timeout_s: float = 15) -> list[Event]:
         events: list[Event] = []

@@ -15,6 +15,7 @@ from bench.hubproc import running_hub
 from hub.intents.handler import IntentHandler
 from hub.intents.home import Home, follow_home
 from hub.intents.registry import EntityRegistry
+from protocol.aio import bounded
 from protocol.mqtt import MqttNode, MqttSettings
 from tests.mqtt_watch import publish, watching
 
@@ -58,7 +59,7 @@ async def test_registry_follows_discovery_states_and_removal(broker: Broker) -> 
         await until(lambda: registry.entities["porch"].state.get("state") == "ON")
     finally:
         await node.stop()
-        await asyncio.wait_for(task, 10)
+        await bounded(task, 10)
 
 
 async def test_the_hub_counts_the_homes_entities(broker: Broker, tmp_path: Path) -> None:
@@ -131,4 +132,4 @@ async def test_the_sentence_table_through_a_real_broker(broker: Broker) -> None:
             assert late == [], late
     finally:
         await node.stop()
-        await asyncio.wait_for(task, 10)
+        await bounded(task, 10)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import random
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from wyoming.ping import Pong
 from bench.hubproc import running_hub
 from hub.satellites.link import SatelliteLink
 from hub.settings import LimitSettings, SatelliteSettings
+from protocol.aio import cancel_and_wait
 from protocol.server import TcpUri
 from tests.satellite.conftest import until
 
@@ -78,6 +80,14 @@ async def fake_satellite(**kwargs: object) -> AsyncIterator[FakeSatellite]:
         server.close()
 
 
+async def _no_connect(_link: SatelliteLink, _info: Info) -> None:
+    pass
+
+
+async def _no_event(_event: Event) -> None:
+    pass
+
+
 @contextlib.asynccontextmanager
 async def linked(fake: FakeSatellite) -> AsyncIterator[tuple[SatelliteLink, list[Info]]]:
     infos: list[Info] = []
@@ -96,8 +106,7 @@ async def linked(fake: FakeSatellite) -> AsyncIterator[tuple[SatelliteLink, list
     try:
         yield link, infos
     finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+        assert await cancel_and_wait(task, 5), "the link went on after being cancelled"
 
 
 async def test_connects_as_home_assistant_does_and_pings_after_each_pong() -> None:
@@ -133,6 +142,28 @@ async def test_a_service_that_is_not_a_satellite_is_not_driven() -> None:
         await until(lambda: len(fake.connections) >= 2, 10)  # it retries with backoff
         assert not infos and not link.connected
         assert "run-satellite" not in fake.types(0)
+
+
+async def test_a_link_cancelled_at_any_moment_ends() -> None:
+    """Cancelling never gets lost, whatever the link is doing (connecting, describing,
+    closing, backing off): on Python 3.11 `asyncio.wait_for` used to drop it now and then,
+    and the link went on reconnecting forever."""
+    rng = random.Random(6)
+    async with fake_satellite(info=Info()) as fake:
+        for _ in range(200):
+            link = SatelliteLink(
+                TcpUri("127.0.0.1", fake.port),
+                FAST,
+                LimitSettings(),
+                _no_connect,
+                _no_event,
+                lambda _link: None,
+            )
+            task = asyncio.create_task(link.run())
+            await asyncio.sleep(rng.uniform(0, 0.02))
+            task.cancel()
+            done, _pending = await asyncio.wait({task}, timeout=3)
+            assert done and task.cancelled(), "the link went on after being cancelled"
 
 
 async def test_pause_is_sent_when_the_link_pauses() -> None:

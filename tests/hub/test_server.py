@@ -12,6 +12,7 @@ import soxr
 from bench import client
 from bench.audio import espeak_speech, piper_speech, silence
 from hub.intents.agent import NOT_CONFIGURED
+from protocol.aio import bounded
 from protocol.audio import float_to_pcm16, pcm16_to_float
 from tests.conftest import normalize
 
@@ -95,7 +96,7 @@ async def test_streaming_synthesis_events_in_order(hub_port: int) -> None:
         await tcp.write_event(SynthesizeStop().event())
         types: list[str] = []
         while not types or types[-1] != "synthesize-stopped":
-            event = await asyncio.wait_for(tcp.read_event(), 30)
+            event = await bounded(tcp.read_event(), 30)
             assert event is not None
             types.append(event.type)
     assert types[0] == "audio-start" and types.count("audio-start") == 1

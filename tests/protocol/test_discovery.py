@@ -8,6 +8,7 @@ import uuid
 from zeroconf import IPVersion, ServiceStateChange, Zeroconf
 from zeroconf.asyncio import AsyncServiceBrowser, AsyncServiceInfo, AsyncZeroconf
 
+from protocol.aio import bounded
 from protocol.discovery import SERVICE_TYPE, ZeroconfAnnouncer
 
 
@@ -25,9 +26,9 @@ async def test_announce_is_seen_and_goodbye_removes_it() -> None:
     announcer = ZeroconfAnnouncer(service, 10399, host="127.0.0.1", interfaces=["127.0.0.1"])
     try:
         await announcer.start()
-        name, change = await asyncio.wait_for(changes.get(), 10)
+        name, change = await bounded(changes.get(), 10)
         while name != f"{service}.{SERVICE_TYPE}":  # another run's service on the same loopback
-            name, change = await asyncio.wait_for(changes.get(), 10)
+            name, change = await bounded(changes.get(), 10)
         assert change is ServiceStateChange.Added
 
         info = AsyncServiceInfo(SERVICE_TYPE, name)
@@ -36,7 +37,7 @@ async def test_announce_is_seen_and_goodbye_removes_it() -> None:
 
         await announcer.stop()
         while (name, change) != (f"{service}.{SERVICE_TYPE}", ServiceStateChange.Removed):
-            name, change = await asyncio.wait_for(changes.get(), 10)
+            name, change = await bounded(changes.get(), 10)
     finally:
         await announcer.stop()
         await browser.async_cancel()

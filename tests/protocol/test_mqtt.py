@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from bench.broker import Broker
+from protocol.aio import bounded
 from protocol.mqtt import (
     BrokerAddress,
     CommandHandler,
@@ -98,7 +99,7 @@ async def running_node(
         yield mqtt
     finally:
         await mqtt.stop()
-        await asyncio.wait_for(task, 10)
+        await bounded(task, 10)
 
 
 @pytest.fixture

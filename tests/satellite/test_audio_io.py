@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from protocol.aio import bounded
 from protocol.audio import PcmFormat
 from satellite.mic import ChunkQueue, CommandMicrophone, MicChunk, WavMicrophone
 from satellite.settings import MicSettings, SndSettings
@@ -89,7 +90,7 @@ async def test_wav_microphone_plays_at_real_time_then_silence(tmp_path: Path) ->
     task = asyncio.create_task(mic.run())
     loop = asyncio.get_running_loop()
     started = loop.time()
-    chunks = [await asyncio.wait_for(queue.get(), 2) for _ in range(8)]  # 0.8 s of audio
+    chunks = [await bounded(queue.get(), 2) for _ in range(8)]  # 0.8 s of audio
     elapsed = loop.time() - started
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)

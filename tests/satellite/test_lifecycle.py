@@ -16,6 +16,7 @@ from zeroconf.asyncio import AsyncServiceBrowser, AsyncZeroconf
 
 from bench.broker import Broker
 from bench.controller import Controller
+from protocol.aio import bounded
 from protocol.discovery import SERVICE_TYPE
 from tests.mqtt_watch import publish, watching
 
@@ -71,7 +72,7 @@ async def test_sigterm_says_offline_and_goodbye(broker: Broker, tmp_path: Path) 
 
     async def seen(change: ServiceStateChange) -> str:
         while True:
-            service, what = await asyncio.wait_for(changes.get(), 15)
+            service, what = await bounded(changes.get(), 15)
             if service.startswith(name.replace(" ", "-")) and what is change:
                 return service
 

@@ -15,6 +15,7 @@ from bench import client
 from bench.audio import piper_speech
 from bench.broker import Broker
 from bench.controller import Controller
+from protocol.aio import bounded
 from satellite.sounds import chime
 from tests.conftest import normalize
 from tests.mqtt_watch import publish, watching
@@ -176,7 +177,7 @@ async def test_a_new_controller_replaces_the_old_one(rig: Rig) -> None:
         await old.run_satellite()
         await asyncio.sleep(0.2)
         await new.run_satellite()
-        await asyncio.wait_for(old.closed.wait(), 5)
+        await bounded(old.closed.wait(), 5)
         await asyncio.sleep(2.5)
         assert not new.closed.is_set() and new.pongs >= 1
 
