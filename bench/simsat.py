@@ -64,7 +64,8 @@ class SimSatellite:
 
     def __init__(self, index: int, wake: tuple[str, str], sends_played: bool = True) -> None:
         self.sends_played = sends_played
-        self.received: list[str] = []
+        self.received: list[str] = []  # every event's type
+        self.events: list[Event] = []  # every event but audio chunks
         self.name = f"Bench {index}"
         self.node_id = f"bench_{index}"
         self.wake_name, self.wake_phrase = wake
@@ -116,6 +117,8 @@ class SimSatellite:
                 await self._on_event(event)
         except (ConnectionError, asyncio.IncompleteReadError):
             pass
+        except asyncio.CancelledError:
+            pass  # the loop is closing: end quietly (asyncio would log it from its callback)
         finally:
             self.ready.clear()
             writer.close()
@@ -123,6 +126,8 @@ class SimSatellite:
     async def _on_event(self, event: Event) -> None:
         kind, heard = event.type, self.heard
         self.received.append(kind)
+        if kind != "audio-chunk":
+            self.events.append(event)
         if kind == "describe":
             await self.send(self.info().event())
         elif kind == "run-satellite":

@@ -77,7 +77,10 @@ def load_engines(settings: HubSettings) -> Engines:
     home = Home(registry)
 
     def timer_event(kind: str, timer: Timer) -> None:
-        home.emit_event({"type": f"timer-{kind}", "id": timer.id, "total_seconds": timer.total_s})
+        event = {"type": f"timer-{kind}", "id": timer.id, "total_seconds": timer.total_s}
+        if kind == "updated":
+            event |= {"is_active": timer.active, "seconds_left": round(timer.left_s, 1)}
+        home.emit_event(event)
 
     intents = IntentHandler(registry, home.publish, timers=Timers(timer_event))
     agent = LlmAgent(settings.llm, registry, home.publish)

@@ -20,13 +20,14 @@ from hassil import Intents, RecognizeResult, TextSlotList, recognize
 
 from .actions import ACTIONS, COVERS, SWITCHABLE, ActionRefused, Publish, describe, turn
 from .registry import Entity, EntityRegistry
-from .timers import Timers, spoken_duration
+from .timers import Timer, Timers, spoken_duration
 
 _LOGGER = logging.getLogger(__name__)
 
 SENTENCES = Path(__file__).with_name("sentences.yaml")
 SKIP_WORDS = ["please", "can you", "could you", "would you", "hey"]
 NOT_UNDERSTOOD = "Sorry, I didn't understand that."
+NO_TIMER = "There is no timer running."
 NO_BROKER = "I can't reach your devices right now: the MQTT broker is not connected."
 
 # list name -> which platforms an entity must have to be in it
@@ -52,6 +53,17 @@ INTENT_ACTIONS: dict[str, tuple[str, str | None, str]] = {
     "Unlock": ("unlock", None, "Unlocked the {name}."),
     "SetTemperature": ("set_temperature", "temperature", "Set the {name} to {value} degrees."),
 }
+
+
+TIMER_INTENTS = (
+    "StartTimer",
+    "CancelTimer",
+    "PauseTimer",
+    "ResumeTimer",
+    "IncreaseTimer",
+    "DecreaseTimer",
+    "TimerStatus",
+)
 
 
 @dataclass(frozen=True)
@@ -130,7 +142,7 @@ class IntentHandler:
             return f"Today is {self._now().strftime('%A, %B %-d')}.", []
         if intent == "Cancel":
             return "OK.", []
-        if intent in ("StartTimer", "CancelTimer", "TimerStatus"):
+        if intent in TIMER_INTENTS:
             return self._timer(intent, slots, device_id), []
         if intent in ("TurnOn", "TurnOff") and "platform" in slots:
             return self._area_lights(slots["area"], on=intent == "TurnOn")
@@ -152,29 +164,53 @@ class IntentHandler:
 
     def _timer(self, intent: str, slots: dict[str, Any], device_id: str | None) -> str:
         if intent == "StartTimer":
-            seconds = sum(
-                float(slots.get(unit, 0)) * factor
-                for unit, factor in (("hours", 3600), ("minutes", 60), ("seconds", 1))
-            )
             try:
-                timer = self.timers.start(seconds, owner=device_id)
+                timer = self.timers.start(_seconds(slots), owner=device_id)
             except ValueError as err:
                 raise ActionRefused(f"I can't set that timer: {err}.") from err
             return f"Timer set for {spoken_duration(timer.total_s)}."
         if intent == "CancelTimer":
             cancelled = self.timers.cancel_all(device_id)
             if not cancelled:
-                return "There is no timer running."
+                return NO_TIMER
             return (
                 "Timer cancelled." if len(cancelled) == 1 else f"Cancelled {len(cancelled)} timers."
             )
         running = self.timers.running(device_id)
         if not running:
-            return "There is no timer running."
-        left = [spoken_duration(seconds) for _, seconds in running]
+            return NO_TIMER
+        if intent == "PauseTimer":
+            paused = self.timers.pause(device_id)
+            return _counted(paused, "Timer paused.", "Paused {} timers.", "The timer is paused.")
+        if intent == "ResumeTimer":
+            resumed = self.timers.resume(device_id)
+            return _counted(
+                resumed, "Timer resumed.", "Resumed {} timers.", "The timer is running."
+            )
+        if intent in ("IncreaseTimer", "DecreaseTimer"):
+            return self._adjust_timer(
+                running, _seconds(slots) * (1 if intent == "IncreaseTimer" else -1)
+            )
+        left = [
+            spoken_duration(seconds) + ("" if timer.active else " (paused)")
+            for timer, seconds in running
+        ]
         if len(left) == 1:
             return f"{left[0]} left."
         return f"{len(left)} timers: {', '.join(left)} left."
+
+    def _adjust_timer(self, running: list[tuple[Timer, float]], seconds: float) -> str:
+        if len(running) > 1:
+            raise ActionRefused(
+                f"There are {len(running)} timers: cancel the ones you don't need, then ask again."
+            )
+        try:
+            left = self.timers.adjust(running[0][0], seconds)
+        except ValueError as err:
+            raise ActionRefused(f"I can't change that timer: {err}.") from err
+        if left <= 0:
+            return "That was all the time left: the timer is done."
+        return f"Timer changed: {spoken_duration(left)} left."
 
     def _one(self, slots: dict[str, Any]) -> Entity:
         keys = next(v for k, v in slots.items() if k in ENTITY_LISTS)
@@ -207,3 +243,17 @@ class IntentHandler:
         publishes = [turn(light, on) for light in lights]
         count = "the light" if len(lights) == 1 else f"{len(lights)} lights"
         return f"Turned {'on' if on else 'off'} {count} in the {area}.", publishes
+
+
+def _seconds(slots: dict[str, Any]) -> float:
+    """The <duration> in the slots, in seconds."""
+    return sum(
+        float(slots.get(unit, 0)) * factor
+        for unit, factor in (("hours", 3600), ("minutes", 60), ("seconds", 1))
+    )
+
+
+def _counted(changed: list[Timer], one: str, several: str, none: str) -> str:
+    if not changed:
+        return none
+    return one if len(changed) == 1 else several.format(len(changed))

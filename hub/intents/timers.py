@@ -1,4 +1,5 @@
-"""Voice timers: start, cancel, how long is left; a finished timer is reported as an event."""
+"""Voice timers: start, pause, resume, add or take off time, cancel, how long is left; each
+change and a finished timer is reported as an event."""
 
 from __future__ import annotations
 
@@ -17,17 +18,26 @@ MAX_SECONDS = 24 * 3600
 
 @dataclass
 class Timer:
-    """One running timer."""
+    """One timer, running or paused."""
 
     id: str
-    total_s: float
-    started_s: float  # monotonic
+    total_s: float  # the length it was set for
+    ends_s: float  # monotonic time it ends at, while running
     owner: str | None = None  # the satellite that set it, if any
+    paused_left_s: float | None = None  # seconds left, while paused
+    left_s: float = 0.0  # seconds left when the last event about it was emitted
     _handle: asyncio.TimerHandle | None = field(default=None, repr=False)
+
+    @property
+    def active(self) -> bool:
+        """Running (not paused)."""
+        return self.paused_left_s is None
 
     def remaining_s(self, now_s: float) -> float:
         """Seconds left at monotonic time `now_s`."""
-        return max(0.0, self.started_s + self.total_s - now_s)
+        if self.paused_left_s is not None:
+            return self.paused_left_s
+        return max(0.0, self.ends_s - now_s)
 
 
 def spoken_duration(seconds: float) -> str:
@@ -46,7 +56,10 @@ def spoken_duration(seconds: float) -> str:
 
 
 class Timers:
-    """The running timers; `on_event(kind, timer)` hears started, cancelled and finished."""
+    """The timers; `on_event(kind, timer)` hears started, updated, cancelled and finished.
+
+    `updated` is a pause, a resume, or time added or taken off.
+    """
 
     def __init__(
         self,
@@ -63,7 +76,7 @@ class Timers:
         return [t for t in self._timers.values() if owner is None or t.owner == owner]
 
     def running(self, owner: str | None = None) -> list[tuple[Timer, float]]:
-        """Running timers (of `owner`, or all) with their seconds left, soonest first."""
+        """Timers (of `owner`, or all, paused ones too) with their seconds left, soonest first."""
         now = self._clock()
         return sorted(((t, t.remaining_s(now)) for t in self._owned(owner)), key=lambda p: p[1])
 
@@ -74,19 +87,72 @@ class Timers:
         if len(self._timers) >= MAX_TIMERS:
             raise ValueError(f"there are {MAX_TIMERS} timers running already")
         timer = Timer(
-            id=f"timer-{next(self._ids)}", total_s=seconds, started_s=self._clock(), owner=owner
+            id=f"timer-{next(self._ids)}",
+            total_s=seconds,
+            ends_s=self._clock() + seconds,
+            owner=owner,
         )
-        timer._handle = asyncio.get_running_loop().call_later(seconds, self._finish, timer.id)
+        self._schedule(timer, seconds)
         self._timers[timer.id] = timer
         self._emit("started", timer)
         return timer
 
+    def pause(self, owner: str | None = None) -> list[Timer]:
+        """Pause the running timers (of `owner`, or all); returns the ones it paused."""
+        now = self._clock()
+        paused = [t for t in self._owned(owner) if t.active]
+        for timer in paused:
+            self._unschedule(timer)
+            timer.paused_left_s = timer.remaining_s(now)
+            self._emit("updated", timer)
+        return paused
+
+    def resume(self, owner: str | None = None) -> list[Timer]:
+        """Resume the paused timers (of `owner`, or all); returns the ones it resumed."""
+        resumed = [t for t in self._owned(owner) if not t.active]
+        for timer in resumed:
+            left = timer.remaining_s(self._clock())
+            timer.paused_left_s = None
+            timer.ends_s = self._clock() + left
+            self._schedule(timer, left)
+            self._emit("updated", timer)
+        return resumed
+
+    def adjust(self, timer: Timer, seconds: float) -> float:
+        """Add `seconds` to `timer` (negative: take them off); returns the seconds left.
+
+        Taking off all that is left finishes it now; ValueError past 24 hours.
+        """
+        left = timer.remaining_s(self._clock()) + seconds
+        if left > MAX_SECONDS:
+            raise ValueError("a timer runs for at most 24 hours")
+        if left <= 0:
+            self._unschedule(timer)
+            self._finish(timer.id)
+            return 0.0
+        if timer.active:
+            timer.ends_s = self._clock() + left
+            self._unschedule(timer)
+            self._schedule(timer, left)
+        else:
+            timer.paused_left_s = left
+        self._emit("updated", timer)
+        return left
+
+    def _schedule(self, timer: Timer, seconds: float) -> None:
+        timer._handle = asyncio.get_running_loop().call_later(seconds, self._finish, timer.id)
+
+    @staticmethod
+    def _unschedule(timer: Timer) -> None:
+        if timer._handle is not None:
+            timer._handle.cancel()
+            timer._handle = None
+
     def cancel_all(self, owner: str | None = None) -> list[Timer]:
-        """Cancel every running timer (of `owner`, or all); returns them."""
+        """Cancel every timer (of `owner`, or all); returns them."""
         cancelled = self._owned(owner)
         for timer in cancelled:
-            if timer._handle is not None:
-                timer._handle.cancel()
+            self._unschedule(timer)
             del self._timers[timer.id]
             self._emit("cancelled", timer)
         return cancelled
@@ -98,10 +164,11 @@ class Timers:
             self._emit("finished", timer)
 
     def add_listener(self, on_event: Callable[[str, Timer], None]) -> None:
-        """Also tell `on_event` about started, cancelled and finished timers."""
+        """Also tell `on_event` about started, updated, cancelled and finished timers."""
         self._listeners.append(on_event)
 
     def _emit(self, kind: str, timer: Timer) -> None:
+        timer.left_s = timer.remaining_s(self._clock())
         for listener in self._listeners:
             try:
                 listener(kind, timer)

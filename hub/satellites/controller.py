@@ -11,7 +11,7 @@ import re
 
 from wyoming.event import Event
 from wyoming.info import Info
-from wyoming.timer import TimerCancelled, TimerFinished, TimerStarted
+from wyoming.timer import TimerCancelled, TimerFinished, TimerStarted, TimerUpdated
 
 from protocol.browse import ZeroconfBrowser
 from protocol.lifecycle import keep_online
@@ -203,6 +203,10 @@ class SatelliteController:
                 start_hours=hours or None,
                 start_minutes=minutes or None,
                 start_seconds=seconds or None,
+            ).event()
+        elif kind == "updated":  # total_seconds: what is left, as Home Assistant sends it
+            event = TimerUpdated(
+                id=timer.id, is_active=timer.active, total_seconds=round(timer.left_s)
             ).event()
         elif kind == "cancelled":
             event = TimerCancelled(id=timer.id).event()

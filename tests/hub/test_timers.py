@@ -57,3 +57,81 @@ async def test_long_timers_status_and_cancel() -> None:
     assert handler.handle("cancel the timers").answer == "Cancelled 2 timers."
     assert handler.handle("cancel the timer").answer == "There is no timer running."
     assert [kind for kind, _ in events] == ["started", "started", "cancelled", "cancelled"]
+
+
+def handler_with_updates() -> tuple[IntentHandler, list[tuple[str, bool, float]]]:
+    """A handler whose timer events are recorded as (kind, active, seconds left)."""
+    events: list[tuple[str, bool, float]] = []
+
+    def on_event(kind: str, timer: Timer) -> None:
+        events.append((kind, timer.active, timer.left_s))
+
+    handler = IntentHandler(EntityRegistry(), lambda t, p: True, timers=Timers(on_event))
+    return handler, events
+
+
+async def test_pause_add_take_off_and_resume_a_timer() -> None:
+    handler, events = handler_with_updates()
+    assert handler.handle("set a timer for 2 seconds").answer == "Timer set for 2 seconds."
+    assert handler.handle("pause the timer").answer == "Timer paused."
+    await asyncio.sleep(0.5)  # paused: no time passes
+    assert handler.handle("how long is left").answer == "2 seconds (paused) left."
+    assert handler.handle("pause the timer").answer == "The timer is paused."
+    answer = handler.handle("add 1 minute to the timer").answer
+    assert answer == "Timer changed: 1 minute and 2 seconds left."
+    answer = handler.handle("take 1 minute off the timer").answer
+    assert answer == "Timer changed: 2 seconds left."
+    assert handler.handle("continue the timer").answer == "Timer resumed."
+    assert handler.handle("resume the timer").answer == "The timer is running."
+    await asyncio.sleep(2.3)
+    kinds = [(kind, active) for kind, active, _ in events]
+    assert kinds == [
+        ("started", True),
+        ("updated", False),  # paused
+        ("updated", False),  # + 1 minute
+        ("updated", False),  # - 1 minute
+        ("updated", True),  # resumed
+        ("finished", True),
+    ]
+    lefts = [left for _, _, left in events]
+    assert lefts[1:5] == pytest.approx([2, 62, 2, 2], abs=0.05)
+
+
+async def test_a_running_timer_gets_time_added_and_taking_off_more_than_is_left_ends_it() -> None:
+    handler, events = handler_with_updates()
+    handler.handle("set a timer for 10 seconds")
+    answer = handler.handle("increase the timer by 1 hour").answer
+    assert answer == "Timer changed: 1 hour and 10 seconds left."
+    ((_timer, left),) = handler.timers.running()
+    assert left == pytest.approx(3610, abs=0.5)
+    answer = handler.handle("shorten the timer by 2 hours").answer
+    assert answer == "That was all the time left: the timer is done."
+    assert [kind for kind, _, _ in events] == ["started", "updated", "finished"]
+    assert handler.handle("how long is left").answer == "There is no timer running."
+
+
+async def test_changing_timers_that_are_not_there_or_not_one_gets_a_clear_answer() -> None:
+    handler, events = handler_with_updates()
+    for sentence in ("pause the timer", "unpause the timer", "add 5 minutes to the timer"):
+        assert handler.handle(sentence).answer == "There is no timer running."
+    handler.handle("set a timer for 5 minutes")
+    handler.handle("set a timer for 10 minutes")
+    answer = handler.handle("add 5 minutes to the timer").answer
+    assert answer.startswith("There are 2 timers: cancel the ones you don't need")
+    assert handler.handle("pause the timers").answer == "Paused 2 timers."
+    assert handler.handle("cancel the timers").answer == "Cancelled 2 timers."
+    assert "updated" in [kind for kind, _, _ in events]
+    handler.handle("set a timer for 23 hours")
+    answer = handler.handle("add 2 hours to the timer").answer
+    assert answer == "I can't change that timer: a timer runs for at most 24 hours."
+
+
+async def test_each_satellite_pauses_only_its_own_timers() -> None:
+    handler, _events = handler_with_updates()
+    handler.handle("set a timer for 5 minutes", device_id="kitchen")
+    handler.handle("set a timer for 5 minutes", device_id="office")
+    assert handler.handle("pause the timer", device_id="kitchen").answer == "Timer paused."
+    states = {timer.owner: timer.active for timer, _ in handler.timers.running()}
+    assert states == {"kitchen": False, "office": True}
+    answer = handler.handle("how long is left", device_id="office").answer
+    assert answer == "5 minutes left."
