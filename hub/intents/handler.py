@@ -99,13 +99,21 @@ class IntentHandler:
             entities = list(self._registry.entities.values())
             lists: dict[str, Any] = {}
             for list_name, wanted in ENTITY_LISTS.items():
-                keys_by_name: dict[str, list[str]] = defaultdict(list)
+                # a name -> (entities called that, entities called that plus their area)
+                full: dict[str, list[str]] = defaultdict(list)
+                short: dict[str, list[str]] = defaultdict(list)
                 for entity in entities:
                     if wanted(entity.platform):
                         for name in entity.names:
-                            keys_by_name[name.lower()].append(entity.key)
+                            full[name.lower()].append(entity.key)
+                        for name in _without_area(entity):
+                            short[name].append(entity.key)
                 lists[list_name] = TextSlotList.from_tuples(
-                    [(name, tuple(keys)) for name, keys in keys_by_name.items()], name=list_name
+                    [
+                        (name, (tuple(full.get(name, ())), tuple(short.get(name, ()))))
+                        for name in {**full, **short}
+                    ],
+                    name=list_name,
                 )
             areas = {e.area for e in entities if e.area}
             lists["area"] = TextSlotList.from_tuples([(a.lower(), a) for a in areas], name="area")
@@ -136,6 +144,7 @@ class IntentHandler:
         self, intent: str, result: RecognizeResult, device_id: str | None
     ) -> tuple[str, list[Publish]]:
         slots = {name: slot.value for name, slot in result.entities.items()}
+        spoken = {name: slot.text.strip() for name, slot in result.entities.items()}
         if intent == "GetTime":
             return f"It's {self._now().strftime('%-I:%M %p')}.", []
         if intent == "GetDate":
@@ -149,7 +158,7 @@ class IntentHandler:
         if intent == "SetTemperature" and "area" in slots and "climate" not in slots:
             entity = self._one_in_area(slots["area"], "climate")
         else:
-            entity = self._one(slots)
+            entity = self._one(slots, spoken)
         return self._act(intent, entity, slots)
 
     def _act(self, intent: str, entity: Entity, slots: dict[str, Any]) -> tuple[str, list[Publish]]:
@@ -212,16 +221,31 @@ class IntentHandler:
             return "That was all the time left: the timer is done."
         return f"Timer changed: {spoken_duration(left)} left."
 
-    def _one(self, slots: dict[str, Any]) -> Entity:
-        keys = next(v for k, v in slots.items() if k in ENTITY_LISTS)
-        entities = [self._registry.entities[k] for k in keys if k in self._registry.entities]
+    def _one(self, slots: dict[str, Any], spoken: dict[str, str]) -> Entity:
+        """The entity named in the slots. A name without its area ("lamp" for the Bedroom
+        Lamp) counts when no entity is called just that, or when the area is said too."""
+        list_name = next(k for k in slots if k in ENTITY_LISTS)
+        full_keys, short_keys = slots[list_name]
+        known = self._registry.entities
+        full = [known[k] for k in full_keys if k in known]
+        short = [known[k] for k in short_keys if k in known]
+        word = spoken.get(list_name) or list_name
         if "area" in slots:
-            entities = [e for e in entities if e.area == slots["area"]] or entities
+            area = slots["area"]
+            either = {e.key: e for e in full + short}.values()
+            entities = [e for e in either if e.area == area] or full
+            if not entities and short:
+                raise ActionRefused(f"There is no {word} in the {area}.")
+        else:
+            entities = full or short
         if not entities:
             raise ActionRefused(NOT_UNDERSTOOD)
         if len(entities) > 1:
             where = " or ".join(f"the one in the {e.area}" if e.area else e.key for e in entities)
-            raise ActionRefused(f"There is more than one {entities[0].name}: {where}?")
+            same = all(e.name == entities[0].name for e in entities)
+            raise ActionRefused(
+                f"There is more than one {entities[0].name if same else word}: {where}?"
+            )
         return entities[0]
 
     def _one_in_area(self, area: str, platform: str) -> Entity:
@@ -257,3 +281,17 @@ def _counted(changed: list[Timer], one: str, several: str, none: str) -> str:
     if not changed:
         return none
     return one if len(changed) == 1 else several.format(len(changed))
+
+
+def _without_area(entity: Entity) -> set[str]:
+    """Its names with the area left out: "lamp" for the Bedroom Lamp in the Bedroom."""
+    if not entity.area:
+        return set()
+    area = entity.area.lower()
+    shorter: set[str] = set()
+    for name in (n.lower() for n in entity.names):
+        if name.startswith(f"{area} "):
+            shorter.add(name[len(area) + 1 :].strip())
+        elif name.endswith(f" {area}"):
+            shorter.add(name[: -len(area) - 1].strip())
+    return {name for name in shorter if name}

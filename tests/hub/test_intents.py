@@ -80,6 +80,52 @@ def test_ambiguous_names_get_a_question_and_no_publish(home: Home) -> None:
     assert sent == [("home/living/lamp/set", "ON")]
 
 
+def _add_lamp(registry: EntityRegistry, key: str, name: str, area: str | None) -> None:
+    config: dict[str, object] = {"name": name, "uniq_id": key, "cmd_t": f"home/{key}/set"}
+    if area is not None:
+        config["dev"] = {"ids": [key], "sa": area}
+    registry.apply_config(f"homeassistant/light/{key}/config", json.dumps(config))
+
+
+@pytest.mark.parametrize(
+    ("sentence", "topic"),
+    [
+        ("turn off the lamp in the bedroom", "home/bedroom/lamp/set"),
+        ("turn off the lamp", "home/bedroom/lamp/set"),  # the only lamp
+        ("is the lamp on", None),
+        ("set the thermostat to 20 degrees", "home/living/thermostat/target/set"),
+        ("turn on the light in the kitchen", "zigbee2mqtt/kitchen_light/set"),
+    ],
+)
+def test_a_name_without_its_area_works(home: Home, sentence: str, topic: str | None) -> None:
+    handler, sent, _ = home
+    outcome = handler.handle(sentence)
+    assert outcome.handled and outcome.answer != NOT_UNDERSTOOD, outcome
+    assert [t for t, _ in sent] == ([topic] if topic else [])
+
+
+def test_a_name_without_its_area_never_picks_the_wrong_room(home: Home) -> None:
+    handler, sent, registry = home
+    assert handler.handle("turn off the lamp in the garage").answer == (
+        "There is no lamp in the Garage."
+    )
+    _add_lamp(registry, "office_lamp", "Office Lamp", "Office")
+    outcome = handler.handle("turn on the lamp")
+    assert outcome.answer == (
+        "There is more than one lamp: the one in the Bedroom or the one in the Office?"
+    )
+    handler.handle("turn on the lamp in the office")
+    assert sent == [("home/office_lamp/set", "ON")]
+
+
+def test_an_entity_called_just_that_comes_before_a_name_without_its_area(home: Home) -> None:
+    handler, sent, registry = home
+    _add_lamp(registry, "plain_lamp", "Lamp", None)
+    handler.handle("turn on the lamp")
+    handler.handle("turn on the lamp in the bedroom")  # the area picks the Bedroom Lamp
+    assert sent == [("home/plain_lamp/set", "ON"), ("home/bedroom/lamp/set", "ON")]
+
+
 def test_limits_are_checked_before_publishing(home: Home) -> None:
     handler, sent, _ = home
     outcome = handler.handle("set the living room thermostat to 34 degrees")
