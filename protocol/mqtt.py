@@ -321,8 +321,9 @@ class MqttNode:
             await client.subscribe(topic_filter, qos=1)
         await self._announce(client)
         self._connected.set()
+        closing = asyncio.Event()
         tasks = {
-            asyncio.create_task(self._send(client), name="mqtt-send"),
+            asyncio.create_task(self._send(client, closing), name="mqtt-send"),
             asyncio.create_task(self._receive(client), name="mqtt-receive"),
             asyncio.create_task(self._stopping.wait(), name="mqtt-stop"),
         }
@@ -332,6 +333,7 @@ class MqttNode:
                 task.result()  # an MqttError here means: reconnect
         finally:
             self._connected.clear()
+            closing.set()
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
@@ -345,8 +347,10 @@ class MqttNode:
         if self._state:
             await client.publish(self.topics.state, json.dumps(self._state), qos=1, retain=True)
 
-    async def _send(self, client: aiomqtt.Client) -> None:
-        while True:
+    async def _send(self, client: aiomqtt.Client, closing: asyncio.Event) -> None:
+        # aiomqtt waits for a publish's confirmation with asyncio.wait_for, which on Python
+        # 3.11 can swallow our cancellation: `closing` ends the loop all the same.
+        while not closing.is_set():
             item = await self._outbox.get()
             if isinstance(item, _Subscribe):
                 await client.subscribe(item.topic_filter, qos=1)

@@ -230,3 +230,31 @@ async def test_subscriptions_deliver_and_survive_a_broker_restart(broker: Broker
         ("devices/fan/state", "OFF", False),
         ("late/topic", "hi", False),
     ]
+
+
+class _SwallowingClient:
+    """Stands in for aiomqtt on Python 3.11: a cancellation that arrives while a publish
+    waits for its confirmation is lost (its asyncio.wait_for returns instead)."""
+
+    def __init__(self) -> None:
+        self.publishing = asyncio.Event()
+
+    async def publish(self, *_args: object, **_kwargs: object) -> None:
+        self.publishing.set()
+        try:
+            await asyncio.sleep(10)
+        except asyncio.CancelledError:
+            return  # swallowed, as the library does
+
+
+async def test_the_send_loop_ends_even_when_the_client_swallows_its_cancellation() -> None:
+    node = MqttNode(MqttSettings(url="mqtt://127.0.0.1:1"), "n1", dict)
+    node._enqueue("homevoice/n1/x", "1", retain=False)
+    client = _SwallowingClient()
+    closing = asyncio.Event()
+    task = asyncio.create_task(node._send(client, closing))  # type: ignore[arg-type]
+    await bounded(client.publishing.wait(), 5)
+    closing.set()
+    task.cancel()
+    done, _ = await asyncio.wait({task}, timeout=2)
+    assert done, "the send loop went back to waiting for the outbox"
