@@ -32,11 +32,11 @@ async def bounded(awaitable: Awaitable[T], timeout_s: float | None) -> T:
 async def cancel_and_wait(task: asyncio.Task[object], timeout_s: float | None = None) -> bool:
     """Cancel `task` and wait until it has ended, at most `timeout_s`; True once it has ended.
 
-    The task's own end (cancelled, or an exception it raised while unwinding) is consumed
-    here, an exception logged; a cancellation of the caller is raised as usual.
+    The task's own end (cancelled, or an exception it raised before or while unwinding) is
+    consumed here, an exception logged once; a cancellation of the caller is raised as usual.
     """
     if task.done():
-        _consume(task)
+        _consume(task, "failed")  # before anyone asked it to stop
         return True
     task.cancel()
     done, _pending = await asyncio.wait({task}, timeout=timeout_s)
@@ -45,13 +45,13 @@ async def cancel_and_wait(task: asyncio.Task[object], timeout_s: float | None = 
             "Task %s did not end within %g s of being cancelled", task.get_name(), timeout_s
         )
         return False
-    _consume(task)
+    _consume(task, "failed while stopping")
     return True
 
 
-def _consume(task: asyncio.Task[object]) -> None:
+def _consume(task: asyncio.Task[object], what: str) -> None:
     if task.cancelled():
         return
     error = task.exception()
     if error is not None:
-        _LOGGER.error("Task %s failed while stopping", task.get_name(), exc_info=error)
+        _LOGGER.error("Task %s %s", task.get_name(), what, exc_info=error)

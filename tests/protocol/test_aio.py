@@ -68,6 +68,19 @@ async def test_cancel_and_wait_ends_the_task_and_logs_an_error_raised_while_unwi
     assert await cancel_and_wait(failing) is True  # already ended: nothing to do
 
 
+async def test_cancel_and_wait_reports_a_task_that_had_failed_before_it_was_stopped(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def fails() -> None:
+        raise RuntimeError("broke early")
+
+    task = asyncio.create_task(fails(), name="early")
+    await asyncio.sleep(0)
+    with caplog.at_level(logging.ERROR, logger="protocol.aio"):
+        assert await cancel_and_wait(task, 1) is True
+    assert "Task early failed" in caplog.text and "while stopping" not in caplog.text
+
+
 async def test_cancel_and_wait_gives_up_on_a_task_that_will_not_end(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
