@@ -109,11 +109,12 @@ class Timers:
 
     def resume(self, owner: str | None = None) -> list[Timer]:
         """Resume the paused timers (of `owner`, or all); returns the ones it resumed."""
+        now = self._clock()
         resumed = [t for t in self._owned(owner) if not t.active]
         for timer in resumed:
-            left = timer.remaining_s(self._clock())
+            left = timer.remaining_s(now)
             timer.paused_left_s = None
-            timer.ends_s = self._clock() + left
+            timer.ends_s = now + left
             self._schedule(timer, left)
             self._emit("updated", timer)
         return resumed
@@ -123,7 +124,8 @@ class Timers:
 
         Taking off all that is left finishes it now; ValueError past 24 hours.
         """
-        left = timer.remaining_s(self._clock()) + seconds
+        now = self._clock()
+        left = timer.remaining_s(now) + seconds
         if left > MAX_SECONDS:
             raise ValueError("a timer runs for at most 24 hours")
         if left <= 0:
@@ -131,7 +133,7 @@ class Timers:
             self._finish(timer.id)
             return 0.0
         if timer.active:
-            timer.ends_s = self._clock() + left
+            timer.ends_s = now + left
             self._unschedule(timer)
             self._schedule(timer, left)
         else:
