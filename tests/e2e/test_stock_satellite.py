@@ -24,8 +24,7 @@ from tests.conftest import REPO, normalize
 from tests.mqtt_watch import watching
 from tests.satellite.conftest import until
 
-from .conftest import hub_args, light_on
-from .test_two_satellites import heard_since
+from .conftest import Ear, hub_args, light_on
 
 STAGES = ["run-start", "wake", "stt-start", "stt-end", "intent-start", "action", "intent-end"]
 ANSWER = ["tts-start", "tts-first-audio", "tts-end", "run-end"]
@@ -39,7 +38,7 @@ def wsat_venv() -> Path:
 
 
 @contextlib.contextmanager
-def stock_scene(workdir: Path, broker: Broker, local_wake: bool) -> Iterator[tuple[Rig, int]]:
+def stock_scene(workdir: Path, broker: Broker, local_wake: bool) -> Iterator[Rig]:
     """Our hub (also the wake service in local-wake mode) driving a stock satellite."""
     satellite_port, hub_port = free_port(), free_port()
     args = hub_args(broker, satellite_port)
@@ -52,16 +51,16 @@ def stock_scene(workdir: Path, broker: Broker, local_wake: bool) -> Iterator[tup
                 workdir, wsat_venv(), satellite_port, "Stock Kitchen", extra if local_wake else []
             ) as rig,
         ):
-            yield rig, hub_port
+            yield rig
     finally:
         print(f"hub log: {log}")
 
 
 @pytest.mark.parametrize("local_wake", [True, False], ids=["local-wake", "always-streaming"])
 async def test_stock_satellite_turns_on_the_light_and_answers(
-    tmp_path: Path, module_broker: Broker, wake_command: bytes, local_wake: bool
+    tmp_path: Path, module_broker: Broker, wake_command: bytes, local_wake: bool, ear: Ear
 ) -> None:
-    with stock_scene(tmp_path, module_broker, local_wake) as (rig, hub_port):
+    with stock_scene(tmp_path, module_broker, local_wake) as rig:
         async with light_on(module_broker) as light, watching(module_broker.port) as mqtt:
             await mqtt.wait_for(
                 "homevoice/stock_kitchen/state",
@@ -103,6 +102,6 @@ async def test_stock_satellite_turns_on_the_light_and_answers(
         assert stt_end["ended_by"] == "speech-ended"  # the hub's VAD: the satellite never stops
         assert "kitchen light" in normalize(str(stt_end["text"]))
         assert light.commands and json.loads(light.commands[0][1]) == {"state": "ON"}
-        assert "kitchen light" in await heard_since(rig, 0, hub_port)
+        assert "kitchen light" in await ear.heard_since(rig, 0)
         heard = await client.describe("127.0.0.1", rig.port)
         assert heard.satellite is not None and heard.satellite.name == "Stock Kitchen"

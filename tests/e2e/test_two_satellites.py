@@ -8,16 +8,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from bench import client
 from bench.audio import piper_speech, silence
 from bench.broker import Broker
 from bench.satrig import Rig
-from protocol.audio import PcmConverter, PcmFormat
-from tests.conftest import normalize
 from tests.mqtt_watch import publish, watching
 from tests.satellite.conftest import until
 
-from .conftest import hub_driving, kitchen_satellite, light_on
+from .conftest import Ear, hub_driving, kitchen_satellite, light_on
 
 HOST = "127.0.0.1"
 
@@ -36,18 +33,6 @@ def pair(
         yield kitchen, living
 
 
-def to_16k(pcm_22050: bytes) -> bytes:
-    """The satellite's snd audio (22050 Hz) as the hub transcribes it."""
-    converter = PcmConverter(PcmFormat(22050, 2, 1))
-    return converter.convert(pcm_22050) + converter.flush()
-
-
-async def heard_since(rig: Rig, offset: int, hub_port: int) -> str:
-    """What the satellite's speaker played after byte `offset`, transcribed."""
-    result = await client.transcribe(HOST, hub_port, to_16k(rig.snd_out.read_bytes()[offset:]))
-    return normalize(result.text)
-
-
 async def both_idle(broker: Broker) -> None:
     async with watching(broker.port) as mqtt:
         for node in ("kitchen", "living_room"):
@@ -57,7 +42,7 @@ async def both_idle(broker: Broker) -> None:
 
 
 async def test_two_satellites_hear_one_command_and_exactly_one_answers(
-    pair: tuple[Rig, Rig], module_broker: Broker, wake_command: bytes, hub_port: int
+    pair: tuple[Rig, Rig], module_broker: Broker, wake_command: bytes, ear: Ear
 ) -> None:
     kitchen, living = pair
     await both_idle(module_broker)
@@ -97,11 +82,11 @@ async def test_two_satellites_hear_one_command_and_exactly_one_answers(
         e["type"] == "error" and e.get("code") == "duplicate_wake_up_detected"
         for e in satellite_events
     ), "the losing satellite was not told"
-    assert "kitchen light" in await heard_since(winner_rig, before[winner_rig.node_id], hub_port)
+    assert "kitchen light" in await ear.heard_since(winner_rig, before[winner_rig.node_id])
 
 
 async def test_timer_events_reach_the_satellite_and_its_end_is_announced_there(
-    pair: tuple[Rig, Rig], module_broker: Broker, hub_port: int
+    pair: tuple[Rig, Rig], module_broker: Broker, ear: Ear
 ) -> None:
     kitchen, living = pair
     await both_idle(module_broker)
@@ -130,7 +115,7 @@ async def test_timer_events_reach_the_satellite_and_its_end_is_announced_there(
         await until(lambda: kitchen.snd_bytes() > finished_at + 3 * 22050, 20)
         await both_idle(module_broker)
         await asyncio.sleep(0.5)  # the snd stand-in has written the last of it
-    heard = await heard_since(kitchen, finished_at, hub_port)
+    heard = await ear.heard_since(kitchen, finished_at)
     assert "timer" in heard and "done" in heard, heard
     assert not [m for m in mqtt.messages if m.topic == f"homevoice/{living.node_id}/event"], (
         "the other satellite heard about the timer"
@@ -138,7 +123,7 @@ async def test_timer_events_reach_the_satellite_and_its_end_is_announced_there(
 
 
 async def test_announcements_on_one_satellite_and_on_all(
-    pair: tuple[Rig, Rig], module_broker: Broker, hub_port: int
+    pair: tuple[Rig, Rig], module_broker: Broker, ear: Ear
 ) -> None:
     kitchen, living = pair
     await both_idle(module_broker)
@@ -148,7 +133,7 @@ async def test_announcements_on_one_satellite_and_on_all(
     await both_idle(module_broker)
     await asyncio.sleep(0.5)
     assert living.snd_bytes() == before[living.node_id]
-    assert "laundry" in await heard_since(kitchen, before[kitchen.node_id], hub_port)
+    assert "laundry" in await ear.heard_since(kitchen, before[kitchen.node_id])
 
     before = {rig.node_id: rig.snd_bytes() for rig in pair}
     await publish(module_broker.port, "homevoice/all/announce/set", "Dinner is ready.")
@@ -157,4 +142,4 @@ async def test_announcements_on_one_satellite_and_on_all(
     await both_idle(module_broker)
     await asyncio.sleep(0.5)
     for rig in pair:
-        assert "dinner" in await heard_since(rig, before[rig.node_id], hub_port)
+        assert "dinner" in await ear.heard_since(rig, before[rig.node_id])
