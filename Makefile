@@ -31,30 +31,30 @@ $(VENV)/.installed: pyproject.toml
 venv: system-deps $(VENV)/.installed
 
 # The reference peers live in their own environment (they pin their own wyoming versions).
-$(PEERS)/.installed: bench/peers-requirements.txt
+$(PEERS)/.installed: testing/peers-requirements.txt
 	$(PYTHON) -m venv $(PEERS)
 	$(PEERS)/bin/python -m pip install -q --upgrade pip
-	$(PEERS)/bin/python -m pip install -q -r bench/peers-requirements.txt
+	$(PEERS)/bin/python -m pip install -q -r testing/peers-requirements.txt
 	touch $@
 
 # The stock wyoming-satellite 1.0.0 pins wyoming 1.4.1: another environment of its own.
-$(WSAT)/.installed: bench/wsat-requirements.txt
+$(WSAT)/.installed: testing/wsat-requirements.txt
 	$(PYTHON) -m venv $(WSAT)
 	$(WSAT)/bin/python -m pip install -q --upgrade pip
-	$(WSAT)/bin/python -m pip install -q -r bench/wsat-requirements.txt
+	$(WSAT)/bin/python -m pip install -q -r testing/wsat-requirements.txt
 	touch $@
 
 peers: $(PEERS)/.installed $(WSAT)/.installed
 
 demo: venv
-	$(PY) -m bench.demo
+	$(PY) -m demo
 
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
 typecheck: venv
-	$(VENV)/bin/mypy protocol hub satellite bench tools tests
+	$(VENV)/bin/mypy protocol hub satellite testing demo bench tools tests
 
 test: venv peers lint typecheck
 	HOMEVOICE_PEERS=$(CURDIR)/$(PEERS) HOMEVOICE_WSAT=$(CURDIR)/$(WSAT) $(PY) -m pytest -q

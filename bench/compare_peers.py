@@ -31,10 +31,10 @@ from typing import TypeVar
 import jiwer
 import numpy as np
 
-from bench import client
-from bench.audio import COMMANDS, espeak_speech, piper_speech, silence
-from bench.hubproc import free_port, running_hub, stop, wait_ready
 from protocol.aio import bounded
+from testing import client
+from testing.audio import COMMANDS, espeak_speech, piper_speech, silence
+from testing.hubproc import free_port, running_hub, stop, wait_ready
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 simulated satellites driven by the real hub.
 
 `python -m bench.e2e [--rounds N] [--satellites 1,2,4] [--stagger-s S] [--same-wake-word]`
-starts a private mosquitto, announces the fake home of `bench/fake_home.py`, starts the real hub
+starts a private mosquitto, announces the fake home of `testing/fake_home.py`, starts the real hub
 driving four in-process Wyoming satellites (local wake, no models: on cue each sends `detection`
 and `run-pipeline`, then Piper speech at real-time pace in 64 ms chunks and silence until the
 hub's `transcript`; the hub's VAD ends the command). For each satellite count it prints median
@@ -29,11 +29,11 @@ from typing import Any
 import aiomqtt
 import numpy as np
 
-from bench.broker import Broker
-from bench.fake_home import SENTENCE_TABLE, STATES, discovery_messages
-from bench.hubproc import running_hub
-from bench.simsat import Clip, SimSatellite, make_clip
 from protocol.aio import bounded
+from testing.broker import Broker
+from testing.fake_home import SENTENCE_TABLE, STATES, discovery_messages
+from testing.hubproc import running_hub
+from testing.simsat import Clip, SimSatellite, make_clip
 
 RUN_TIMEOUT_S = 30.0
 # Held-out style: phrasings that are not the grammar's examples, about devices of the fake home.

@@ -1,7 +1,7 @@
 """Intent stage latency: text in → the command arriving at the device over a real broker.
 
 `python -m bench.intent_latency [--rounds N]` starts a private mosquitto, announces the fake
-home (bench/fake_home.py) through MQTT discovery, lets the hub's registry learn it, then runs
+home (testing/fake_home.py) through MQTT discovery, lets the hub's registry learn it, then runs
 every action sentence of the table through the local-intent handler. For each it prints the
 time to recognize and build the publishes, and the time until the device's subscriber has
 received them on loopback (median and p95).
@@ -19,13 +19,13 @@ from pathlib import Path
 import aiomqtt
 import numpy as np
 
-from bench.broker import Broker
-from bench.fake_home import SENTENCE_TABLE, STATES, discovery_messages
 from hub.intents.handler import IntentHandler
 from hub.intents.home import Home
 from hub.intents.registry import EntityRegistry
 from protocol.aio import bounded, cancel_and_wait
 from protocol.mqtt import MqttNode, MqttSettings
+from testing.broker import Broker
+from testing.fake_home import SENTENCE_TABLE, STATES, discovery_messages
 
 
 async def measure(broker: Broker, rounds: int) -> tuple[list[float], list[float]]:

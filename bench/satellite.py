@@ -2,7 +2,7 @@
 
 `python -m bench.satellite [--seconds 60] [--wakes 10] [--log-dir DIR]` runs the real satellite
 (openWakeWord with one and three wake words, microWakeWord with one) on the paced stand-in mic
-`bench.pcm_pipe`, driven by a Home-Assistant-like controller. It prints the satellite process's
+`testing.pcm_pipe`, driven by a Home-Assistant-like controller. It prints the satellite process's
 own CPU (% of one core, all threads; its mic command is a child process, not counted) and RSS
 over `--seconds` of speech without a wake word, then the delay from the end of "Hey Jarvis" in
 the mic audio to `run-pipeline` at the controller. Figures only: nothing passes or fails on time.
@@ -24,9 +24,9 @@ import numpy as np
 import psutil
 from wyoming.error import Error
 
-from bench.audio import COMMANDS, piper_speech, silence
-from bench.controller import Controller
-from bench.hubproc import running_satellite
+from testing.audio import COMMANDS, piper_speech, silence
+from testing.controller import Controller
+from testing.hubproc import running_satellite
 
 BYTES_PER_S = 32000  # 16 kHz, 16-bit mono
 CPU_TARGET_PCT = 15.0  # idle listening, one wake word (the target)
@@ -183,7 +183,7 @@ def run_case(case: Case, chatter: bytes, args: argparse.Namespace, work: Path) -
     config = work / f"{slug}.yaml"
     config.write_text(f"wake:\n  engine: {engine}\n")
     log_path = (args.log_dir or work) / f"{slug}.log"
-    mic = f"{shlex.quote(sys.executable)} -m bench.pcm_pipe mic --queue {shlex.quote(str(queue))}"
+    mic = f"{shlex.quote(sys.executable)} -m testing.pcm_pipe mic --queue {shlex.quote(str(queue))}"
     sat_args = ["--config", str(config), "--mic-command", mic, "--name", "bench"]
     sat_args += [arg for word in words for arg in ("--wake-word", word)]
     with running_satellite(args=sat_args, log_path=log_path) as (port, popen):

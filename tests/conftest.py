@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bench.audio import piper_speech, silence
-from bench.broker import Broker
-from bench.hubproc import running_hub
+from testing.audio import piper_speech, silence
+from testing.broker import Broker
+from testing.hubproc import running_hub
 
 # Short timeouts so the bad-input tests that wait on them stay quick.
 TEST_HUB_CONFIG = """\

@@ -12,14 +12,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench.audio import piper_speech, silence
-from bench.broker import Broker
-from bench.hubproc import running_hub
-from bench.light import DemoLight
-from bench.satrig import Rig, satellite_rig
 from hub.models import resolve_stt_model
 from protocol.aio import bounded
 from protocol.audio import PcmConverter, PcmFormat
+from testing.audio import piper_speech, silence
+from testing.broker import Broker
+from testing.hubproc import running_hub
+from testing.light import DemoLight
+from testing.satrig import Rig, satellite_rig
 from tests.conftest import normalize
 
 

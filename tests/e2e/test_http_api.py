@@ -6,10 +6,10 @@ from pathlib import Path
 
 import aiohttp
 
-from bench.broker import Broker
-from bench.hubproc import free_port, running_hub
-from bench.simsat import SimSatellite, make_clip
 from protocol.aio import bounded
+from testing.broker import Broker
+from testing.hubproc import free_port, running_hub
+from testing.simsat import SimSatellite, make_clip
 from tests.satellite.conftest import until
 
 from .conftest import hub_args

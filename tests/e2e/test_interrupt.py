@@ -6,9 +6,9 @@ import json
 import time
 from pathlib import Path
 
-from bench.broker import Broker
-from bench.simsat import SimSatellite, make_clip
 from protocol.aio import bounded
+from testing.broker import Broker
+from testing.simsat import SimSatellite, make_clip
 from tests.mqtt_watch import Seen, watching
 
 from .conftest import hub_driving

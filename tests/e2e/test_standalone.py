@@ -6,8 +6,8 @@ import asyncio
 import json
 from pathlib import Path
 
-from bench.broker import Broker
-from bench.light import LIGHT_TOPIC
+from testing.broker import Broker
+from testing.light import LIGHT_TOPIC
 from tests.conftest import normalize
 from tests.mqtt_watch import publish, watching
 from tests.satellite.conftest import until

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from bench import client
-from bench.broker import Broker
-from bench.hubproc import free_port, running_hub
-from bench.satrig import Rig, stock_satellite_rig
+from testing import client
+from testing.broker import Broker
+from testing.hubproc import free_port, running_hub
+from testing.satrig import Rig, stock_satellite_rig
 from tests.conftest import REPO, normalize
 from tests.mqtt_watch import watching
 from tests.satellite.conftest import until

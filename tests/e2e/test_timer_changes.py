@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.broker import Broker
-from bench.hubproc import running_hub
-from bench.simsat import SimSatellite, make_clip
 from protocol.aio import bounded
+from testing.broker import Broker
+from testing.hubproc import running_hub
+from testing.simsat import SimSatellite, make_clip
 from tests.satellite.conftest import until
 
 from .conftest import hub_args

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from bench.audio import piper_speech, silence
-from bench.broker import Broker
-from bench.satrig import Rig
+from testing.audio import piper_speech, silence
+from testing.broker import Broker
+from testing.satrig import Rig
 from tests.mqtt_watch import publish, watching
 from tests.satellite.conftest import until
 

@@ -6,9 +6,9 @@ import json
 import uuid
 from pathlib import Path
 
-from bench.broker import Broker
-from bench.hubproc import running_server
-from bench.satrig import satellite_rig
+from testing.broker import Broker
+from testing.hubproc import running_server
+from testing.satrig import satellite_rig
 from tests.mqtt_watch import watching
 
 

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from bench.broker import Broker
-from bench.hubproc import free_port, stop, wait_ready
-from bench.satrig import Rig
+from testing.broker import Broker
+from testing.hubproc import free_port, stop, wait_ready
+from testing.satrig import Rig
 
 if not os.environ.get("HOMEVOICE_HA_TEST"):
     collect_ignore_glob = ["test_*.py"]
@@ -74,7 +74,7 @@ def homevoice_server(
 
 @contextlib.contextmanager
 def homevoice_satellite(workdir: Path, extra: list[str], name: str = "HA Kitchen") -> Iterator[Rig]:
-    """Our satellite with the paced mic/snd stand-ins of `bench.pcm_pipe` (see bench/satrig)."""
+    """Our satellite with the paced mic/snd stand-ins of `testing.pcm_pipe` (see bench/satrig)."""
     queue = workdir / "mic"
     queue.mkdir(parents=True, exist_ok=True)
     snd_out = workdir / "snd.raw"
@@ -86,9 +86,9 @@ def homevoice_satellite(workdir: Path, extra: list[str], name: str = "HA Kitchen
         "--area",
         "Kitchen",
         "--mic-command",
-        f"{python} -m bench.pcm_pipe mic --queue {queue}",
+        f"{python} -m testing.pcm_pipe mic --queue {queue}",
         "--snd-command",
-        f"{python} -m bench.pcm_pipe snd --rate 22050 --out {snd_out}",
+        f"{python} -m testing.pcm_pipe snd --rate 22050 --out {snd_out}",
         "--snd-rate",
         "22050",
         *extra,
@@ -100,12 +100,12 @@ def homevoice_satellite(workdir: Path, extra: list[str], name: str = "HA Kitchen
 
 @pytest.fixture(scope="session")
 def speech(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
-    """16 kHz mono PCM clips spoken by Piper (made by the project's Python: bench.audio)."""
+    """16 kHz mono PCM clips spoken by Piper (made by the project's Python: testing.audio)."""
     workdir = tmp_path_factory.mktemp("speech")
     code = (
         "import sys\n"
         "from pathlib import Path\n"
-        "from bench.audio import piper_speech, silence\n"
+        "from testing.audio import piper_speech, silence\n"
         "out = Path(sys.argv[1])\n"
         "(out / 'command.raw').write_bytes("
         "silence(0.3) + piper_speech('What time is it?') + silence(0.8))\n"

@@ -18,8 +18,8 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from bench.broker import Broker
-from bench.satrig import Rig
+from testing.broker import Broker
+from testing.satrig import Rig
 from tests.ha.conftest import homevoice_satellite, homevoice_server
 from tests.ha.helpers import until
 

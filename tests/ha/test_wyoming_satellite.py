@@ -15,7 +15,7 @@ from homeassistant.components.assist_pipeline.pipeline import KEY_ASSIST_PIPELIN
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 
-from bench.satrig import Rig
+from testing.satrig import Rig
 from tests.ha.conftest import homevoice_satellite
 from tests.ha.helpers import WyomingTap, add_wyoming_entry, entity_ids, until
 

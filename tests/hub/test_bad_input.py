@@ -11,8 +11,8 @@ import time
 import pytest
 from wyoming.event import Event, async_read_event
 
-from bench import client
 from protocol.aio import bounded
+from testing import client
 from tests.conftest import normalize
 
 HOST = "127.0.0.1"

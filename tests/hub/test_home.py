@@ -8,15 +8,15 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from bench import client
-from bench.broker import Broker
-from bench.fake_home import DEVICES, SENTENCE_TABLE, STATES, discovery_messages
-from bench.hubproc import running_hub
 from hub.intents.handler import IntentHandler
 from hub.intents.home import Home, follow_home
 from hub.intents.registry import EntityRegistry
 from protocol.aio import bounded
 from protocol.mqtt import MqttNode, MqttSettings
+from testing import client
+from testing.broker import Broker
+from testing.fake_home import DEVICES, SENTENCE_TABLE, STATES, discovery_messages
+from testing.hubproc import running_hub
 from tests.mqtt_watch import publish, watching
 
 ENTITIES = len(DEVICES) + 1  # the garage device has two components

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bench import client
-from bench.broker import Broker
-from bench.hubproc import running_hub
+from testing import client
+from testing.broker import Broker
+from testing.hubproc import running_hub
 from tests.mqtt_watch import publish, watching
 
 AVAILABILITY = "homevoice/hub/availability"

@@ -7,10 +7,10 @@ from datetime import datetime
 
 import pytest
 
-from bench.fake_home import SENTENCE_TABLE as TABLE
-from bench.fake_home import STATES, discovery_messages
 from hub.intents.handler import NO_BROKER, NOT_UNDERSTOOD, IntentHandler
 from hub.intents.registry import EntityRegistry
+from testing.fake_home import SENTENCE_TABLE as TABLE
+from testing.fake_home import STATES, discovery_messages
 
 Home = tuple[IntentHandler, list[tuple[str, str]], EntityRegistry]
 

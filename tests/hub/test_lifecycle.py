@@ -6,7 +6,7 @@ import json
 import urllib.request
 from pathlib import Path
 
-from bench.hubproc import free_port, running_hub
+from testing.hubproc import free_port, running_hub
 
 
 def test_health_then_clean_stop_on_sigterm(tmp_path: Path) -> None:

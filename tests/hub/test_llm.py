@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from bench import client
-from bench.fake_home import STATES, discovery_messages
-from bench.hubproc import free_port, running_hub
 from hub.intents.agent import TOO_SLOW, UNREACHABLE, LlmAgent
 from hub.intents.registry import EntityRegistry
 from hub.llm import LlmSettings
+from testing import client
+from testing.fake_home import STATES, discovery_messages
+from testing.hubproc import free_port, running_hub
 
 Script = list[Any]  # per request: a list of SSE deltas, "hang", or an int HTTP status
 

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from bench.fake_home import STATES, discovery_messages
 from hub.intents.discovery import DiscoveryError, parse_config
 from hub.intents.registry import EntityOverride, EntityRegistry, template_value
+from testing.fake_home import STATES, discovery_messages
 
 PREFIX = "homeassistant"
 

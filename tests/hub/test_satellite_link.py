@@ -17,11 +17,11 @@ from wyoming.event import Event, async_read_event, async_write_event
 from wyoming.info import Attribution, Info, Satellite
 from wyoming.ping import Pong
 
-from bench.hubproc import running_hub
 from hub.satellites.link import SatelliteLink
 from hub.settings import LimitSettings, SatelliteSettings
 from protocol.aio import cancel_and_wait
 from protocol.server import TcpUri
+from testing.hubproc import running_hub
 from tests.satellite.conftest import until
 
 FAST = SatelliteSettings(

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 import soxr
 
-from bench import client
-from bench.audio import espeak_speech, piper_speech, silence
 from hub.intents.agent import NOT_CONFIGURED
 from protocol.aio import bounded
 from protocol.audio import float_to_pcm16, pcm16_to_float
+from testing import client
+from testing.audio import espeak_speech, piper_speech, silence
 from tests.conftest import normalize
 
 HOST = "127.0.0.1"

@@ -24,7 +24,9 @@ LEFT_OUT = [
     "hub/__pycache__/app.cpython-313.pyc",
     ".mypy_cache/3.11/hub",
     "tests/conftest.py",
-    "bench/demo.py",
+    "demo/__main__.py",
+    "testing/simsat.py",
+    "bench/e2e.py",
     "addon/wheels/homevoice-0.1.0-py3-none-any.whl",
 ]
 

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from bench.broker import Broker
 from protocol.aio import bounded
 from protocol.mqtt import (
     BrokerAddress,
@@ -23,6 +22,7 @@ from protocol.mqtt import (
     device_discovery,
 )
 from protocol.settings import SettingsError, build
+from testing.broker import Broker
 from tests.mqtt_watch import publish, watching
 
 TOPICS = NodeTopics("homevoice", "n1", "homeassistant")

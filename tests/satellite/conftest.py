@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from bench.audio import piper_speech, silence
-from bench.broker import Broker
-from bench.satrig import Rig, satellite_rig
+from testing.audio import piper_speech, silence
+from testing.broker import Broker
+from testing.satrig import Rig, satellite_rig
 
 HOST = "127.0.0.1"
 

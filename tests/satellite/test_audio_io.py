@@ -100,7 +100,7 @@ async def test_wav_microphone_plays_at_real_time_then_silence(tmp_path: Path) ->
 
 
 def snd_command(out: Path) -> str:
-    return f"{sys.executable} -m bench.pcm_pipe snd --rate 22050 --out {out}"
+    return f"{sys.executable} -m testing.pcm_pipe snd --rate 22050 --out {out}"
 
 
 async def play(speaker: Speaker, pcm: bytes, fmt: PcmFormat = TTS) -> None:

@@ -14,10 +14,10 @@ from wyoming.wake import Detect
 from zeroconf import IPVersion, ServiceStateChange, Zeroconf
 from zeroconf.asyncio import AsyncServiceBrowser, AsyncZeroconf
 
-from bench.broker import Broker
-from bench.controller import Controller
 from protocol.aio import bounded
 from protocol.discovery import SERVICE_TYPE
+from testing.broker import Broker
+from testing.controller import Controller
 from tests.mqtt_watch import publish, watching
 
 from .conftest import HOST, satellite_rig

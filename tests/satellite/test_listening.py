@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from bench.audio import piper_speech, silence
 from protocol.segmenter import Segment, VadSegmenter
 from satellite.settings import VadEngineName, VadSettings, WakeEngineName, WakeSettings
 from satellite.vad import speech_detector
@@ -17,6 +16,7 @@ from satellite.wake import (
     resolve_wake_model,
     wake_detector,
 )
+from testing.audio import piper_speech, silence
 
 CHUNK = 2048  # 64 ms, as the mic delivers it
 

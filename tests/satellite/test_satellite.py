@@ -11,12 +11,12 @@ from wyoming.event import Event
 from wyoming.satellite import PauseSatellite
 from wyoming.timer import TimerFinished, TimerStarted
 
-from bench import client
-from bench.audio import piper_speech
-from bench.broker import Broker
-from bench.controller import Controller
 from protocol.aio import bounded
 from satellite.sounds import chime
+from testing import client
+from testing.audio import piper_speech
+from testing.broker import Broker
+from testing.controller import Controller
 from tests.conftest import normalize
 from tests.mqtt_watch import publish, watching
 

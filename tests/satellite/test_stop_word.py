@@ -19,7 +19,7 @@ async def test_stop_word_interrupts_playback_but_not_idle_listening(tmp_path: Pa
     out = tmp_path / "snd.raw"
     settings = SatelliteSettings(
         mic=MicSettings(command="true"),
-        snd=SndSettings(command=f"{sys.executable} -m bench.pcm_pipe snd --out {out}"),
+        snd=SndSettings(command=f"{sys.executable} -m testing.pcm_pipe snd --out {out}"),
         wake=WakeSettings(words=("hey_jarvis",), stop_word="alexa"),
     )
     satellite = Satellite(settings, None, speech_detector(settings.vad), "test")

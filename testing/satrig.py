@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.hubproc import running_satellite, stop, wait_ready
+from testing.hubproc import running_satellite, stop, wait_ready
 
 
 @dataclass
@@ -76,9 +76,9 @@ def satellite_rig(
         "--area",
         "Kitchen",
         "--mic-command",
-        f"{sys.executable} -m bench.pcm_pipe mic --queue {queue}",
+        f"{sys.executable} -m testing.pcm_pipe mic --queue {queue}",
         "--snd-command",
-        f"{sys.executable} -m bench.pcm_pipe snd --rate 22050 --out {snd_out}",
+        f"{sys.executable} -m testing.pcm_pipe snd --rate 22050 --out {snd_out}",
         "--snd-rate",
         "22050",
         "--log-level",
@@ -111,9 +111,9 @@ def stock_satellite_rig(
         "--name",
         name,
         "--mic-command",
-        f"{sys.executable} -m bench.pcm_pipe mic --queue {queue}",
+        f"{sys.executable} -m testing.pcm_pipe mic --queue {queue}",
         "--snd-command",
-        f"{sys.executable} -m bench.pcm_pipe snd --rate 22050 --out {snd_out}",
+        f"{sys.executable} -m testing.pcm_pipe snd --rate 22050 --out {snd_out}",
         "--snd-command-rate",
         "22050",
         "--no-zeroconf",

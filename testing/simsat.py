@@ -19,7 +19,7 @@ from wyoming.pipeline import PipelineStage, RunPipeline
 from wyoming.snd import Played
 from wyoming.wake import Detection
 
-from bench.audio import piper_speech, silence
+from testing.audio import piper_speech, silence
 
 RATE_HZ = 16000
 CHUNK_SAMPLES = 1024

@@ -9,7 +9,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from bench.hubproc import free_port
+from testing.hubproc import free_port
 
 
 class Broker:

@@ -1,10 +1,10 @@
 """Stand-ins for `arecord` and `aplay` that run at real-time pace, for tests and benchmarks.
 
-python -m bench.pcm_pipe mic --queue DIR
+python -m testing.pcm_pipe mic --queue DIR
     Prints 16 kHz 16-bit mono PCM at real time: silence, except when a `*.raw` clip is
     dropped into DIR, which is played next (and renamed `*.played`). The wall-clock time
     each clip started goes to DIR/started.log as "<name> <unix time>".
-python -m bench.pcm_pipe snd --rate 22050 --out FILE
+python -m testing.pcm_pipe snd --rate 22050 --out FILE
     Reads raw PCM (16-bit mono) from stdin at real-time pace and appends it to FILE; when
     stdin closes it writes "<bytes> <unix time>" to FILE.done.
 """

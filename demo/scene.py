@@ -14,7 +14,7 @@ from typing import Any
 import aiomqtt
 import numpy as np
 
-from bench.audio import piper_speech, silence
+from testing.audio import piper_speech, silence
 
 WAKE = "Hey Jarvis."
 COMMAND = "Turn on the kitchen light."

@@ -19,10 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import client
-from bench.audio import write_wav
-from bench.broker import Broker
-from bench.demo_scene import (
+from demo.scene import (
     COMMAND,
     WAKE,
     DemoError,
@@ -34,10 +31,13 @@ from bench.demo_scene import (
     wall_to_monotonic_ms,
     watching,
 )
-from bench.hubproc import running_hub
-from bench.light import LIGHT_TOPIC, DemoLight
-from bench.satrig import Rig, satellite_rig
 from protocol.aio import bounded
+from testing import client
+from testing.audio import write_wav
+from testing.broker import Broker
+from testing.hubproc import running_hub
+from testing.light import LIGHT_TOPIC, DemoLight
+from testing.satrig import Rig, satellite_rig
 
 OUT_DIR = Path("out")
 HUB_LOG = OUT_DIR / "demo-hub.log"

@@ -1,0 +1,1 @@
+"""`make demo`: the standalone scene on one machine (run `python -m demo`)."""

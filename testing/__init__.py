@@ -1,0 +1,1 @@
+"""The rigs tests share: broker, hub and satellite processes, simulated satellites, fakes."""
