@@ -52,6 +52,7 @@ demo: venv
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 typecheck: venv
 	$(VENV)/bin/mypy protocol hub satellite testing demo bench tools tests
@@ -81,4 +82,4 @@ bench: venv peers
 	HOMEVOICE_PEERS=$(CURDIR)/$(PEERS) $(PY) -m bench.compare_peers
 
 clean:
-	rm -rf $(VENV) $(PEERS) $(WSAT) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(PEERS) $(WSAT) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

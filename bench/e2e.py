@@ -8,7 +8,8 @@ and `run-pipeline`, then Piper speech at real-time pace in 64 ms chunks and sile
 hub's `transcript`; the hub's VAD ends the command). For each satellite count it prints median
 and p95 of end of speech → the command at the device's MQTT subscriber and → the first answer
 `audio-chunk` at the satellite, and the hub's own per-stage timings from its pipeline events.
-Every clock is `time.monotonic()` (system-wide on Linux, so hub timestamps compare directly).
+The bench's clock is `time.monotonic()`; the hub's event timestamps are epoch ms, put on the same
+clock by the offset between `time.time()` and `time.monotonic()`.
 """
 
 from __future__ import annotations
@@ -141,7 +142,8 @@ async def one_utterance(
     first_audio_ms = None
     if heard.first_audio_s is not None and heard.speech_end_s:
         first_audio_ms = (heard.first_audio_s - heard.speech_end_s) * 1000
-    hub_end = stt_end.get("speech_end_ms")
+    hub_end = stt_end.get("speech_end_ms")  # epoch ms: on this machine's monotonic clock
+    hub_end = hub_end - (time.time() - time.monotonic()) * 1000 if hub_end else None
     return {
         "satellite": sat.node_id,
         "text": clip.text,
@@ -158,7 +160,7 @@ async def one_utterance(
         "hub_speech_end_minus_true_ms": (
             hub_end - heard.speech_end_s * 1000 if hub_end and heard.speech_end_s else None
         ),
-        "failed": bool(end.get("failed")),
+        "failed": end.get("outcome") != "ok",
         "error": heard.error or by_type.get("error", {}).get("message"),
     }
 

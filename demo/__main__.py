@@ -28,10 +28,11 @@ from demo.scene import (
     event_detail,
     print_timeline,
     spoken_clip,
-    wall_to_monotonic_ms,
+    wall_ms,
     watching,
 )
 from protocol.aio import bounded
+from protocol.run_events import Error, IntentEnd, PipelineEvent, RunEnd, SttEnd, from_json
 from testing import client
 from testing.audio import write_wav
 from testing.broker import Broker
@@ -90,61 +91,66 @@ async def _run(rig: Rig, mqtt: Watcher, light: DemoLight, clip: SpokenClip) -> N
         )
         run_id = start.get("run_id")
         ended = ("run-end", run_id)
-        end = await mqtt.wait_for(
+        await mqtt.wait_for(
             EVENT_TOPIC,
             lambda e: (e.get("type"), e.get("run_id")) == ended,
             60,
             f"run {run_id} did not end",
             after,
         )
+        events = [e for e in _events(mqtt, after) if e.run_id == run_id]
+        end = next(e for e in events if isinstance(e, RunEnd))
         played = None
-        if not end.get("failed"):
+        if end.outcome == "ok":
             played = await _bounded(_snd_done(rig), 20, "the satellite's snd never finished")
     except DemoError:
-        for event in mqtt.json_on(EVENT_TOPIC, after):
-            print(f"  seen: {event.get('type'):<16} {event_detail(event)}")
+        for event in _events(mqtt, after):
+            print(f"  seen: {event.stage.wire:<16} {event_detail(event)}")
         raise
     finally:
         snd_watch.cancel()
         await asyncio.gather(snd_watch, return_exceptions=True)
 
-    events = [e for e in mqtt.json_on(EVENT_TOPIC, after) if e.get("run_id") == run_id]
-    speech_end_ms = wall_to_monotonic_ms(started_s + clip.command_end_s)
-    marks = [(wall_to_monotonic_ms(started_s + clip.wake_end_s), "(wake word ends)", repr(WAKE))]
-    marks += [(wall_to_monotonic_ms(at_s), "light", f"received {p}") for at_s, p in light.commands]
+    speech_end_ms = wall_ms(started_s + clip.command_end_s)
+    marks = [(wall_ms(started_s + clip.wake_end_s), "(wake word ends)", repr(WAKE))]
+    marks += [(wall_ms(at_s), "light", f"received {p}") for at_s, p in light.commands]
     if first_snd:
-        marks.append((wall_to_monotonic_ms(first_snd[0]), "snd", "first answer audio arrives"))
+        marks.append((wall_ms(first_snd[0]), "snd", "first answer audio arrives"))
     if played is not None:
-        marks.append((wall_to_monotonic_ms(played[1]), "snd", "the answer has been played"))
+        marks.append((wall_ms(played[1]), "snd", "the answer has been played"))
     print(f"\nRun {run_id} on satellite {NODE!r} (ms from run-start, from the true end of speech):")
     print_timeline(events, speech_end_ms, marks)
     _print_summary(events, end, speech_end_ms)
-    errors = [e for e in events if e.get("type") == "error"]
-    if end.get("failed") or errors:
-        detail = errors[0] if errors else end
-        raise DemoError(f"the run failed: {detail.get('code')}: {detail.get('message')}")
+    errors = [e for e in events if isinstance(e, Error)]
+    if end.outcome != "ok" or errors:
+        why = f"{errors[0].code}: {errors[0].message}" if errors else end.outcome
+        raise DemoError(f"the run failed: {why}")
     if not light.commands:
         raise DemoError(f"the kitchen light received nothing on {LIGHT_TOPIC}/set")
 
     answer = rig.snd_out.read_bytes()
     answer_path = OUT_DIR / "demo-answer.wav"
     write_wav(answer_path, answer, SND_RATE_HZ)
-    intent_end = next((e for e in events if e.get("type") == "intent-end"), {})
+    said = next((e.answer for e in events if isinstance(e, IntentEnd)), None)
     print(
-        f"\nAnswer: {intent_end.get('answer')!r}: {len(answer) / (2 * SND_RATE_HZ):.2f} s played "
+        f"\nAnswer: {said!r}: {len(answer) / (2 * SND_RATE_HZ):.2f} s played "
         f"by the satellite, written to {answer_path}"
     )
 
 
-def _print_summary(events: list[dict[str, Any]], end: dict[str, Any], speech_end_ms: float) -> None:
-    stt_end = next((e for e in events if e.get("type") == "stt-end"), None)
-    if stt_end is not None and isinstance(stt_end.get("speech_end_ms"), int | float):
-        late_ms = float(stt_end["speech_end_ms"]) - speech_end_ms
+def _events(mqtt: Watcher, after: int) -> list[PipelineEvent]:
+    """The typed pipeline events the hub published since message `after`."""
+    return [from_json(e) for e in mqtt.json_on(EVENT_TOPIC, after)]
+
+
+def _print_summary(events: list[PipelineEvent], end: RunEnd, speech_end_ms: float) -> None:
+    stt_end = next((e for e in events if isinstance(e, SttEnd)), None)
+    if stt_end is not None and stt_end.speech_end_ms is not None:
+        late_ms = stt_end.speech_end_ms - speech_end_ms
         print(f"The hub put the end of speech {late_ms:+.0f} ms from the true end")
-    timings = end.get("timings_ms") or {}
     print(
         "Hub timings from its end of speech (ms): "
-        + ", ".join(f"{stage} {ms:.0f}" for stage, ms in timings.items())
+        + ", ".join(f"{stage} {ms:.0f}" for stage, ms in end.timings_ms.items())
     )
 
 

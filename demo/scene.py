@@ -14,6 +14,24 @@ from typing import Any
 import aiomqtt
 import numpy as np
 
+from protocol.run_events import (
+    Action,
+    Error,
+    IntentEnd,
+    IntentStart,
+    PipelineEvent,
+    Played,
+    RunEnd,
+    RunStart,
+    SttEnd,
+    SttStart,
+    TtsEnd,
+    TtsFirstAudio,
+    TtsStart,
+    VoiceStarted,
+    VoiceStopped,
+    Wake,
+)
 from testing.audio import piper_speech, silence
 
 WAKE = "Hey Jarvis."
@@ -54,9 +72,9 @@ def spoken_clip() -> SpokenClip:
     )
 
 
-def wall_to_monotonic_ms(wall_s: float) -> float:
-    """A `time.time()` instant on the monotonic clock the hub stamps its events with."""
-    return (wall_s - time.time() + time.monotonic()) * 1000.0
+def wall_ms(wall_s: float) -> float:
+    """A `time.time()` instant in epoch ms, the clock of the hub's event timestamps."""
+    return wall_s * 1000.0
 
 
 @dataclass(frozen=True)
@@ -133,50 +151,52 @@ async def watching(port: int, topics: list[str]) -> AsyncIterator[Watcher]:
             await asyncio.gather(task, return_exceptions=True)
 
 
-def event_detail(event: dict[str, Any]) -> str:
+def event_detail(event: PipelineEvent) -> str:
     """A short description of one pipeline event."""
-    kind = event.get("type")
-    if kind == "run-start":
-        stages = f"{event.get('start_stage')} → {event.get('end_stage')}"
-        return f"satellite {event.get('satellite')!r}, {stages}"
-    if kind == "wake":
-        score = event.get("score")
-        scored = f", score {score:.2f}" if isinstance(score, int | float) else ""
-        return f"{event.get('name')}{scored} ({event.get('source')})"
-    if kind == "stt-start":
-        return f"language {event.get('language')}"
-    if kind == "stt-end":
-        return (
-            f"{event.get('text')!r}, decoded in {event.get('decode_ms')} ms "
-            f"(speculative: {event.get('speculative')}, ended by {event.get('ended_by')})"
-        )
-    if kind == "intent-start":
-        return repr(event.get("text"))
-    if kind == "action":
-        return f"{event.get('payload')} → {event.get('topic')}"
-    if kind == "intent-end":
-        return f"{event.get('intent')} (handled: {event.get('handled')}): {event.get('answer')!r}"
-    if kind == "tts-start":
-        return f"voice {event.get('voice')}"
-    if kind == "tts-first-audio":
-        return f"{event.get('rate_hz')} Hz"
-    if kind == "tts-end":
-        return f"{event.get('audio_s')} s of speech"
-    if kind == "run-end":
-        return "failed" if event.get("failed") else "ok"
-    if kind == "error":
-        return f"{event.get('code')}: {event.get('message')}"
+    match event:
+        case RunStart():
+            return f"satellite {event.satellite!r}, {event.start_stage} → {event.end_stage}"
+        case Wake():
+            scored = f", score {event.score:.2f}" if event.score is not None else ""
+            return f"{event.name}{scored} ({event.source})"
+        case SttStart():
+            return f"language {event.language}"
+        case VoiceStarted() | VoiceStopped():
+            return f"{event.audio_ms} ms into the command"
+        case SttEnd():
+            return (
+                f"{event.text!r}, decoded in {event.decode_ms} ms "
+                f"(speculative: {event.speculative}, ended by {event.ended_by})"
+            )
+        case IntentStart():
+            return repr(event.text)
+        case Action():
+            return f"{event.payload} → {event.topic}"
+        case IntentEnd():
+            return f"{event.intent} (handled: {event.handled}): {event.answer!r}"
+        case TtsStart():
+            return f"voice {event.voice}"
+        case TtsFirstAudio():
+            return f"{event.rate_hz} Hz"
+        case TtsEnd():
+            return f"{event.audio_s} s of speech"
+        case Played():
+            return "the satellite said so" if event.reported else "no `played` came"
+        case RunEnd():
+            return event.outcome
+        case Error():
+            return f"{event.code}: {event.message}"
     return ""
 
 
 def print_timeline(
-    events: list[dict[str, Any]], speech_end_ms: float, marks: list[tuple[float, str, str]]
+    events: list[PipelineEvent], speech_end_ms: float, marks: list[tuple[float, str, str]]
 ) -> None:
-    """Events and `marks` (monotonic ms, label, detail) by time, from run-start and speech end."""
-    rows = [(float(e["timestamp_ms"]), str(e["type"]), event_detail(e)) for e in events]
+    """Events and `marks` (epoch ms, label, detail) by time, from run-start and speech end."""
+    rows = [(float(e.timestamp_ms), e.stage.wire, event_detail(e)) for e in events]
     rows += [(speech_end_ms, "(speech ends)", f"the end of {COMMAND!r} in the mic's audio")]
     rows += marks
-    origin = float(events[0]["timestamp_ms"])
+    origin = float(events[0].timestamp_ms)
     print(f"  {'run':>11} {'speech end':>11}")
     for at_ms, label, detail in sorted(rows, key=lambda row: row[0]):
         print(f"  {at_ms - origin:+8.0f} ms {at_ms - speech_end_ms:+8.0f} ms  {label:<16} {detail}")

@@ -126,9 +126,9 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(settings.log_level)
 
     try:
-        from .app import load_engines, serve
+        from .app import load_hub, serve
 
-        engines = load_engines(settings)
+        hub = load_hub(settings)
     except (ModelNotFound, RuntimeError) as err:
         print(f"homevoice-hub: {err}", file=sys.stderr)
         return 1
@@ -136,9 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         print(_missing(missing), file=sys.stderr)
         return 1
 
-    return run_until_signal(
-        "homevoice-hub", settings.uri, lambda stop: serve(settings, engines, stop)
-    )
+    return run_until_signal("homevoice-hub", settings.uri, lambda stop: serve(settings, hub, stop))
 
 
 if __name__ == "__main__":

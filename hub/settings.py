@@ -12,7 +12,6 @@ from protocol.mqtt import MqttSettings
 from protocol.server import TcpUri
 from protocol.settings import check
 
-from .intents.home import HomeSettings
 from .llm import LlmSettings
 
 BUILTIN_WAKE_WORDS = ("hey_jarvis", "okay_nabu", "alexa", "hey_mycroft", "hey_rhasspy")
@@ -228,6 +227,30 @@ class LimitSettings(FrameLimits):
         super().__post_init__()
         check(
             self.max_connections >= 1, "max_connections", self.max_connections, "must be at least 1"
+        )
+
+
+@dataclass(frozen=True)
+class EntityOverride:
+    """Names and an area given in the config file for an entity (by unique id or name)."""
+
+    aliases: tuple[str, ...] = ()
+    area: str = ""
+
+
+@dataclass(frozen=True)
+class HomeSettings:
+    """The registry's bound, and names and areas for entities (by unique id or name)."""
+
+    max_entities: int = 2000
+    entities: dict[str, EntityOverride] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check(
+            1 <= self.max_entities <= 100_000,
+            "home.max_entities",
+            self.max_entities,
+            "must be 1..100000",
         )
 
 

@@ -1,15 +1,13 @@
-"""The engines' exception tree; `code` travels in the Wyoming `error` event."""
+"""The engines' exception tree, under the hub's one root (`hub.errors.PipelineError`); `code`
+travels in the Wyoming `error` event."""
 
 from __future__ import annotations
 
+from ..errors import PipelineError
 
-class EngineError(Exception):
+
+class EngineError(PipelineError):
     """An engine refused or failed a request."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 class SttError(EngineError):

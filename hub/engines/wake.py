@@ -47,6 +47,8 @@ class WakeDetector:
         self._samples += usable // 2
         audio_time_s = self._samples / STT_FORMAT.rate_hz
         hits: list[WakeHit] = []
+        if not usable:
+            return hits  # openWakeWord's streaming buffer breaks on an empty chunk
         for embedding in self._features.process_streaming(data[:usable]):
             for model, classifier in self._models:
                 for score in classifier.process_streaming(embedding):

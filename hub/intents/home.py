@@ -4,31 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
 
 from protocol.mqtt import MqttNode
-from protocol.settings import check
 
-from .registry import EntityOverride, EntityRegistry
+from .registry import EntityRegistry
 
 _LOGGER = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class HomeSettings:
-    """The registry's bound, and names and areas for entities (by unique id or name)."""
-
-    max_entities: int = 2000
-    entities: dict[str, EntityOverride] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        check(
-            1 <= self.max_entities <= 100_000,
-            "home.max_entities",
-            self.max_entities,
-            "must be 1..100000",
-        )
 
 
 def follow_home(
@@ -63,11 +44,6 @@ class Home:
     def publish(self, topic: str, payload: str) -> bool:
         """Send a device command; False when there is no broker connection."""
         return self.node is not None and self.node.publish(topic, payload)
-
-    def emit_event(self, payload: dict[str, Any]) -> None:
-        """Publish an event on the hub's MQTT `event` topic, if MQTT is on."""
-        if self.node is not None:
-            self.node.emit_event(payload)
 
     def follow(self, node: MqttNode, on_change: Callable[[], None] | None = None) -> None:
         """Act through `node` and keep the registry in step with its broker."""

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..settings import EntityOverride
 from .discovery import DiscoveryError, EntityConfig, parse_config
 
 _LOGGER = logging.getLogger(__name__)
@@ -25,14 +26,6 @@ STATE_TOPICS: dict[str, tuple[str, str]] = {
 }
 _VALUE_JSON = re.compile(r"^\{\{\s*value_json((?:\.\w+|\[\s*['\"][^'\"]+['\"]\s*\])+)\s*\}\}$")
 _PATH_PART = re.compile(r"\.(\w+)|\[\s*['\"]([^'\"]+)['\"]\s*\]")
-
-
-@dataclass(frozen=True)
-class EntityOverride:
-    """Names and an area given in the config file for an entity (by unique id or name)."""
-
-    aliases: tuple[str, ...] = ()
-    area: str = ""
 
 
 @dataclass

@@ -13,16 +13,17 @@ from wyoming.event import Event
 from wyoming.info import Info
 from wyoming.timer import TimerCancelled, TimerFinished, TimerStarted, TimerUpdated
 
+from protocol.aio import TaskSet
 from protocol.browse import ZeroconfBrowser
 from protocol.lifecycle import keep_online
 from protocol.server import TcpUri
 
-from ..connection import Engines
 from ..intents.timers import Timer, spoken_duration
+from ..pipeline.peer import PeerGone
+from ..pipeline.services import Services
 from ..settings import ControlMode, HubSettings
 from .arbiter import Arbiter
 from .device import AssistDevice, announce
-from .events import PipelineEvent, Stage
 from .link import SatelliteLink, probe
 from .session import SatelliteSession
 
@@ -39,9 +40,9 @@ def satellite_id(name: str) -> str:
 class SatelliteController:
     """Drives every satellite the settings allow, until `stop()`."""
 
-    def __init__(self, settings: HubSettings, engines: Engines) -> None:
+    def __init__(self, settings: HubSettings, services: Services) -> None:
         self.settings = settings
-        self.engines = engines
+        self.services = services
         self.arbiter = Arbiter(
             settings.satellites.arbitration_window_s, settings.satellites.duplicate_cooldown_s
         )
@@ -50,8 +51,7 @@ class SatelliteController:
         self._session_of: dict[SatelliteLink, SatelliteSession] = {}
         self._id_of_address: dict[str, str] = {}
         self._discovered: dict[str, str] = {}  # zeroconf name -> address
-        self._probing: set[asyncio.Task[None]] = set()
-        self._sends: set[asyncio.Task[bool]] = set()
+        self._tasks = TaskSet("satellites")
         self._browser: ZeroconfBrowser | None = None
         self._stack = contextlib.AsyncExitStack()
 
@@ -85,7 +85,7 @@ class SatelliteController:
             functools.partial(self._on_event, address),
             self._detach,
         )
-        task = asyncio.create_task(link.run(), name=f"satellite {address}")
+        task = self._tasks.spawn(link.run(), f"link {address}")
         self._links[address] = (link, task)
         _LOGGER.info("Satellites: driving %s", address)
         return link
@@ -97,9 +97,7 @@ class SatelliteController:
         self._discovered[name] = address
         if address in self._links:
             return
-        task = asyncio.create_task(self._probe(name, TcpUri(host, port)))
-        self._probing.add(task)
-        task.add_done_callback(self._probing.discard)
+        self._tasks.spawn(self._probe(name, TcpUri(host, port)), f"probe {address}")
 
     async def _probe(self, service: str, uri: TcpUri) -> None:
         control = self.settings.satellites
@@ -155,17 +153,15 @@ class SatelliteController:
             new_id = f"{base}_{n}"
         session = SatelliteSession(
             new_id,
-            self.engines,
+            self.services,
             self.settings.satellites,
-            self.settings.vad,
             self.arbiter,
             lambda me: sum(s.connected for s in self.sessions.values() if s is not me),
         )
-        session.events.add_reader(_log_event)
         self.sessions[new_id] = session
         self._id_of_address[address] = new_id
         if self.settings.mqtt.enabled:
-            device = AssistDevice(self.settings.mqtt, session)
+            device = AssistDevice(self.settings.mqtt, session, self.services.events)
             keep_online(self._stack, device.node)
         return session
 
@@ -215,9 +211,7 @@ class SatelliteController:
             session.announce(f"The timer for {spoken_duration(timer.total_s)} is done.")
         else:
             return
-        task = asyncio.create_task(session.send(event))
-        self._sends.add(task)
-        task.add_done_callback(self._sends.discard)
+        self._tasks.spawn(_tell(session, event), f"{kind} {timer.id}")
 
     # ---- stop ---------------------------------------------------------------------------------
 
@@ -225,23 +219,17 @@ class SatelliteController:
         """Pause every satellite, close the links and the MQTT devices."""
         if self._browser is not None:
             await self._browser.stop()
-        for task in (*self._probing, *self._sends):
-            task.cancel()
-        await asyncio.gather(*self._probing, *self._sends, return_exceptions=True)
-        await asyncio.gather(*(link.pause() for link, _ in self._links.values()))
+        links = [link for link, _task in self._links.values()]
+        await asyncio.gather(*(link.pause() for link in links))
         for session in self.sessions.values():
             await session.close()
-        for _, task in self._links.values():
-            task.cancel()
-        await asyncio.gather(*(task for _, task in self._links.values()), return_exceptions=True)
+        await self._tasks.aclose()
         self._links.clear()
         await self._stack.aclose()
 
 
-def _log_event(event: PipelineEvent) -> None:
-    data = {k: v for k, v in event.data.items() if k != "timings_ms"}
-    if event.stage is Stage.RUN_END:
-        data["timings_ms"] = event.data.get("timings_ms")
-    _LOGGER.debug("%s %s %s", event.run_id, event.stage.wire, data)
-    if event.stage is Stage.RUN_END:
-        _LOGGER.info("Run %s ended: %s", event.run_id, event.data.get("timings_ms"))
+async def _tell(session: SatelliteSession, event: Event) -> None:
+    try:
+        await session.send_wyoming(event)
+    except PeerGone as err:
+        _LOGGER.info("%s not sent: %s", event.type, err.message)

@@ -12,13 +12,14 @@ import logging
 from typing import Any
 
 from protocol.mqtt import MqttNode, MqttSettings, NodeTopics, device_discovery
+from protocol.run_events import IntentEnd, PipelineEvent, RunEnd, Stage, SttEnd
+from protocol.states import NodeState
 from protocol.version import package_version
 
-from .events import PipelineEvent, Stage
+from ..pipeline.events import EventBus
 from .session import SatelliteSession
 
 _LOGGER = logging.getLogger(__name__)
-STATES = ["idle", "listening", "processing", "responding", "disconnected"]
 MAX_ANNOUNCE_CHARS = 1000
 
 
@@ -31,7 +32,7 @@ def assist_discovery(topics: NodeTopics, session: SatelliteSession) -> dict[str,
             "name": "Assist state",
             "icon": "mdi:account-voice",
             "device_class": "enum",
-            "options": STATES,
+            "options": [state.value for state in NodeState],
             "state_topic": state,
             "value_template": "{{ value_json.state }}",
             "json_attributes_topic": state,
@@ -86,7 +87,7 @@ def assist_discovery(topics: NodeTopics, session: SatelliteSession) -> dict[str,
 class AssistDevice:
     """Publishes one session's state and events, and takes its `announce/set`."""
 
-    def __init__(self, settings: MqttSettings, session: SatelliteSession) -> None:
+    def __init__(self, settings: MqttSettings, session: SatelliteSession, events: EventBus) -> None:
         self.session = session
         self.last: dict[str, Any] = {
             "last_transcript": None,
@@ -96,14 +97,14 @@ class AssistDevice:
         self.node = MqttNode(
             settings, session.id, lambda: assist_discovery(self.node.topics, session), self._command
         )
-        session.events.add_reader(self._on_event)
+        events.subscribe(self._on_event, node_id=session.id)
         session.add_state_reader(lambda _session: self._publish_state())
         self._publish_state()
 
     def _publish_state(self) -> None:
         session = self.session
         self.node.update_state(
-            state=session.state,
+            state=session.state.value,
             satellite=session.name,
             area=session.area,
             connected=session.connected,
@@ -113,12 +114,12 @@ class AssistDevice:
 
     def _on_event(self, event: PipelineEvent) -> None:
         self.node.emit_event(event.as_json())
-        if event.stage is Stage.STT_END:
-            self.last["last_transcript"] = event.data.get("text")
-        elif event.stage is Stage.INTENT_END:
-            self.last["last_answer"] = event.data.get("answer")
-        elif event.stage is Stage.RUN_END:
-            timings = event.data.get("timings_ms") or {}
+        if isinstance(event, SttEnd):
+            self.last["last_transcript"] = event.text
+        elif isinstance(event, IntentEnd):
+            self.last["last_answer"] = event.answer
+        elif isinstance(event, RunEnd):
+            timings = event.timings_ms
             latency = timings.get("tts-first-audio", timings.get("intent-end"))
             if latency is not None:
                 self.last["last_latency_ms"] = latency

@@ -6,16 +6,20 @@ from typing import Any
 
 from aiohttp import web
 
+from ..pipeline.events import RunHistory
 from .controller import SatelliteController
 from .device import MAX_ANNOUNCE_CHARS
+from .session import SatelliteSession
 
 
-def add_satellite_routes(app: web.Application, satellites: SatelliteController) -> None:
+def add_satellite_routes(
+    app: web.Application, satellites: SatelliteController, history: RunHistory
+) -> None:
     """The driven satellites, their recent runs, and announcements."""
 
     async def listing(_request: web.Request) -> web.Response:
         return web.json_response(
-            {"satellites": [_describe(s) for s in satellites.sessions.values()]}
+            {"satellites": [_describe(s, history) for s in satellites.sessions.values()]}
         )
 
     async def announce(request: web.Request) -> web.Response:
@@ -51,20 +55,13 @@ async def _announce_text(request: web.Request) -> str:
     return text
 
 
-def _describe(session: Any) -> dict[str, Any]:
+def _describe(session: SatelliteSession, history: RunHistory) -> dict[str, Any]:
     return {
         "id": session.id,
         "name": session.name,
         "area": session.area,
         "address": session.link.address if session.link else None,
-        "state": session.state,
+        "state": session.state.value,
         "connected": session.connected,
-        "runs": [
-            {
-                "run_id": record.run_id,
-                "timings_ms": record.timings_ms(),
-                "events": [event.as_json() for event in record.events],
-            }
-            for record in session.events.runs
-        ],
+        "runs": [record.as_json() for record in history.runs(session.id)],
     }

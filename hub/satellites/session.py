@@ -1,5 +1,5 @@
-"""What the hub knows and does for one satellite, across reconnects: its runs, its state, its
-announcements and its timers."""
+"""What the hub knows and does for one satellite, across reconnects: its runs (each a pipeline
+run with the satellite as its peer), its state, its announcements."""
 
 from __future__ import annotations
 
@@ -15,71 +15,74 @@ from wyoming.pipeline import PipelineStage, RunPipeline
 from wyoming.snd import Played
 from wyoming.wake import Detection
 
-from protocol.aio import cancel_and_wait
+from protocol.aio import TaskSet
 from protocol.audio import PcmConverter, PcmFormat
 from protocol.errors import ProtocolError
 from protocol.events import parse
+from protocol.states import NodeState
 
-from ..connection import Engines
-from ..engines.vad import SileroVad
-from ..settings import SatelliteSettings, VadSettings
+from ..pipeline.peer import PeerGone
+from ..pipeline.request import RunRequest, RunResult, Step, WakeUp
+from ..pipeline.run import Run, RunError
+from ..pipeline.services import Services
+from ..settings import SatelliteSettings
 from .arbiter import Arbiter
-from .events import RunEvents
 from .link import SatelliteLink
-from .run import Run, WakeUp
-from .speech import speak
+from .peer import SatellitePeer
 
 _LOGGER = logging.getLogger(__name__)
 INTERRUPT_WAIT_S = 2.0
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Pipeline:
     """What the satellite asked for in its last `run-pipeline`."""
 
-    end_stage: PipelineStage
+    end: Step
     restart_on_end: bool
 
 
+@dataclass
+class _Current:
+    """The run in progress and its peer (audio goes to that peer's inbox)."""
+
+    run: Run
+    peer: SatellitePeer
+    task: asyncio.Task[RunResult]
+
+
 class SatelliteSession:
-    """One satellite: feeds its audio to the current run and speaks to it."""
+    """One satellite: the peer of its runs, their state, and what it is told to say."""
 
     def __init__(
         self,
         satellite_id: str,
-        engines: Engines,
+        services: Services,
         settings: SatelliteSettings,
-        vad_settings: VadSettings,
         arbiter: Arbiter,
         others_connected: Callable[[SatelliteSession], int] = lambda _s: 0,
     ) -> None:
         self.id = satellite_id
-        self.others_connected = others_connected
-        self.engines = engines
+        self.services = services
         self.settings = settings
-        self.vad_settings = vad_settings
         self.arbiter = arbiter
-        self.events = RunEvents(satellite_id, settings.history)
+        self.others_connected = others_connected
         self.name = satellite_id
         self.area: str | None = None
         self.link: SatelliteLink | None = None
-        self.state = "disconnected"
-        self.last_answer: str | None = None
-        self.run: Run | None = None
-        self._task: asyncio.Task[None] | None = None
+        self.state = NodeState.DISCONNECTED
+        self._current: _Current | None = None
+        self._announcing: _Current | None = None
         self._phrases: dict[str, str] = {}
         self._wake: WakeUp | None = None
         self._converter: PcmConverter | None = None
-        self._vad: SileroVad | None = None
-        self._streaming = False
         self._state_readers: list[Callable[[SatelliteSession], None]] = []
         self._idle = asyncio.Event()
         self._announcements: asyncio.Queue[str] = asyncio.Queue(settings.announce_queue)
+        self._tasks = TaskSet(f"satellite {satellite_id}")
         self._announcer: asyncio.Task[None] | None = None
-        self._announcing: asyncio.Task[float] | None = None
-        self._announce_played = asyncio.Event()
 
-    # ---- connection ---------------------------------------------------------------------------
+    # ---- connection ----------------------------------------------------------------------------
 
     @property
     def connected(self) -> bool:
@@ -100,55 +103,51 @@ class SatelliteSession:
         }
         _LOGGER.info("Satellite %s (%s) connected at %s", self.id, self.name, link.address)
         if self._announcer is None:
-            self._announcer = asyncio.create_task(self._announce_loop(), name=f"announce {self.id}")
-        self.set_state("idle")
+            self._announcer = self._tasks.spawn(self._announce_loop(), "announcer")
+        self.set_state(NodeState.IDLE)
 
     def detach(self, link: SatelliteLink) -> None:
         """The link is down: end the run; announcements wait for the next connection."""
         if link is not self.link:
             return
         _LOGGER.info("Satellite %s disconnected", self.id)
-        self._cancel_run()
-        self._cancel_announcing()
-        self._streaming = False
-        self.set_state("disconnected")
+        for current in (self._current, self._announcing):
+            if current is not None:
+                current.task.cancel()
+        self._current = None
+        self.set_state(NodeState.DISCONNECTED)
 
     async def close(self) -> None:
         """The hub is stopping: end the run and the announcer."""
-        for task in (self._task, self._announcing, self._announcer):
-            if task is not None:
-                task.cancel()
-        tasks = [t for t in (self._task, self._announcing, self._announcer) if t is not None]
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._tasks.aclose()
 
-    async def send(self, event: Event) -> bool:
-        """Send to the satellite; False when it is not connected."""
-        return self.link is not None and await self.link.send(event)
+    async def send_wyoming(self, event: Event) -> None:
+        """Send to the satellite; PeerGone when it is not connected or the write failed."""
+        link = self.link
+        if link is None or not await link.send(event):
+            raise PeerGone(f"satellite {self.id} is not connected")
 
-    async def start_audio_stream(self, start: Event) -> None:
-        """Begin an answer or announcement stream."""
-        self._streaming = True
-        await self.send(start)
+    def voice_language(self, voice: str) -> str | None:
+        """The language of one of the hub's voices."""
+        tts = self.services.tts
+        loaded = tts.voices.get(voice) if tts is not None else None
+        return loaded.language if loaded is not None else None
 
-    async def end_audio_stream(self) -> None:
-        """End the stream being played (also when an answer is cut short)."""
-        if self._streaming:
-            self._streaming = False
-            await self.send(AudioStop().event())
-
-    # ---- state --------------------------------------------------------------------------------
+    # ---- state ---------------------------------------------------------------------------------
 
     def add_state_reader(self, reader: Callable[[SatelliteSession], None]) -> None:
         """Call `reader` whenever the state changes."""
         self._state_readers.append(reader)
 
-    def set_state(self, state: str) -> None:
-        """idle / listening / processing / responding / disconnected."""
-        if state == "idle":
+    def set_state(self, state: NodeState) -> None:
+        """What the satellite is doing, as the hub sees it (stays `disconnected` while it is)."""
+        if not self.connected and state is not NodeState.DISCONNECTED:
+            return
+        if state is NodeState.IDLE:
             self._idle.set()
         else:
             self._idle.clear()
-        if state == self.state:
+        if state is self.state:
             return
         self.state = state
         for reader in self._state_readers:
@@ -157,14 +156,7 @@ class SatelliteSession:
             except Exception:
                 _LOGGER.exception("Satellite state reader failed")
 
-    def vad(self) -> SileroVad:
-        """The session's VAD, reset for a new command (one run listens at a time)."""
-        if self._vad is None:
-            self._vad = SileroVad()
-        self._vad.reset()
-        return self._vad
-
-    # ---- events from the satellite ------------------------------------------------------------
+    # ---- events from the satellite -------------------------------------------------------------
 
     async def on_event(self, event: Event) -> None:
         """One event from the satellite; a malformed one is logged and skipped."""
@@ -178,8 +170,8 @@ class SatelliteSession:
         if AudioChunk.is_type(kind):
             self._audio(parse(AudioChunk, event))
         elif AudioStop.is_type(kind):
-            if self.run is not None:
-                self.run.feed(None)
+            if self._current is not None:
+                self._current.peer.inbox.end()
         elif Detection.is_type(kind):
             detection = parse(Detection, event)
             name = detection.name
@@ -190,6 +182,7 @@ class SatelliteSession:
                 self._phrases.get(name or "", name or ""),
                 float(score) if isinstance(score, int | float) else None,
                 "satellite",
+                detection.timestamp,
             )
         elif RunPipeline.is_type(kind):
             request = parse(RunPipeline, event)
@@ -198,25 +191,25 @@ class SatelliteSession:
             restart = request.restart_on_end or (
                 request.start_stage is PipelineStage.WAKE and "restart_on_end" not in event.data
             )
-            pipeline = _Pipeline(request.end_stage, restart)
+            pipeline = _Pipeline(Step.from_wyoming(request.end_stage), restart)
             await self._start_run(request.start_stage, pipeline)
         elif Played.is_type(kind):
-            if self.run is not None:
-                self.run.played.set()
-            self._announce_played.set()
+            for current in (self._current, self._announcing):
+                if current is not None:
+                    current.peer.played.set()
         elif kind != "audio-start":
             _LOGGER.debug("Satellite %s: %s ignored", self.id, kind)
 
     def _audio(self, chunk: AudioChunk) -> None:
-        run = self.run
-        if run is None or not run.accepting_audio:
+        current = self._current
+        if current is None or not current.peer.inbox.open:
             return  # as Home Assistant: audio outside a run is dropped
         fmt = PcmFormat(rate_hz=chunk.rate, width=chunk.width, channels=chunk.channels)
         if self._converter is None or self._converter.source != fmt:
             self._converter = PcmConverter(fmt)
-        run.feed(self._converter.convert(chunk.audio))
+        current.peer.inbox.put(self._converter.convert(chunk.audio))
 
-    # ---- runs ---------------------------------------------------------------------------------
+    # ---- runs ----------------------------------------------------------------------------------
 
     async def _start_run(
         self, start_stage: PipelineStage, pipeline: _Pipeline, interrupt: bool = True
@@ -231,42 +224,66 @@ class SatelliteSession:
                 start_stage.value,
             )
             return
+        start = Step.from_wyoming(start_stage)
         wake, self._wake = self._wake, None
-        if start_stage is PipelineStage.ASR and wake is None:
-            wake = WakeUp(None, "", None, "satellite")  # a wake-up it did not name
-        run = Run(self, start_stage, pipeline.end_stage, wake)
-        self.run = run
+        if start is Step.STT and wake is None:
+            wake = WakeUp(None)  # a wake-up it did not name
+        trigger = "stream" if start is Step.WAKE else "wake" if wake and wake.name else "listen"
+        request = RunRequest(
+            start,
+            max(start, pipeline.end),
+            trigger,
+            wake=wake,
+            satellite=self.name,
+            device_id=self.id,
+            conversation_id=self.id,
+            admit=self._admit,
+            played_timeout_s=self.settings.played_timeout_s,
+        )
+        peer = SatellitePeer(self)
+        run = Run(self.services, peer, request)
         self._converter = None
-        self._task = asyncio.create_task(self._drive(run, pipeline), name=f"run {run.id}")
+        task = self._tasks.spawn(self._drive(run, pipeline), run.id)
+        self._current = _Current(run, peer, task)
 
     async def _interrupt(self) -> None:
-        self._cancel_announcing()
-        task = self._task
-        if task is not None:
-            await cancel_and_wait(task, INTERRUPT_WAIT_S)
+        for current in (self._announcing, self._current):
+            if current is not None:
+                await self._tasks.cancel(current.task, INTERRUPT_WAIT_S)
 
-    async def _drive(self, run: Run, pipeline: _Pipeline) -> None:
+    async def _drive(self, run: Run, pipeline: _Pipeline) -> RunResult:
         try:
-            await run.main()
-        except asyncio.CancelledError:
-            await run.interrupted()
-            raise
-        except Exception:
-            _LOGGER.exception("Satellite %s: run %s failed", self.id, run.id)
+            result = await run.execute()
         finally:
-            if self.run is run:
-                self.run = None
-                if self.connected:
-                    self.set_state("idle")
-        if pipeline.restart_on_end and self.connected:
-            await self._start_run(PipelineStage.WAKE, pipeline, interrupt=False)
+            ours = self._current is not None and self._current.run is run
+            if ours:
+                self._current = None
+        if ours:  # not cut short (a new wake-up, the link lost, the hub stopping)
+            self.set_state(NodeState.IDLE)
+            if pipeline.restart_on_end and self.connected:
+                await self._start_run(PipelineStage.WAKE, pipeline, interrupt=False)
+        return result
 
-    def _cancel_run(self) -> None:
-        if self._task is not None and not self._task.done():
-            self._task.cancel()
-        self.run = None
+    async def _admit(self, wake: WakeUp | None) -> None:
+        """Wait out the contest with other satellites that heard the same wake-up; RunError
+        when another one answers instead. Audio keeps queueing meanwhile."""
+        loop = asyncio.get_running_loop()
+        phrase = wake.phrase if wake else ""
+        score = wake.score if wake else None
+        contest, entry = self.arbiter.claim(phrase, self.id, score, loop.time())
+        if self.others_connected(self) == 0:
+            return  # no other satellite could have heard it: no need to wait
+        delay_s = contest.closes_s - loop.time()
+        if delay_s > 0:
+            await asyncio.sleep(delay_s)
+        if self.arbiter.verdict(contest, entry, max(loop.time(), contest.closes_s)):
+            return
+        winner = contest.winner().satellite_id
+        raise RunError(
+            "duplicate_wake_up_detected", f"{winner} heard the same wake word and answers instead"
+        )
 
-    # ---- announcements ------------------------------------------------------------------------
+    # ---- announcements -------------------------------------------------------------------------
 
     def announce(self, text: str) -> bool:
         """Queue `text` to be spoken when the satellite is idle; False when the queue is full."""
@@ -282,21 +299,23 @@ class SatelliteSession:
             text = await self._announcements.get()
             await self._idle.wait()
             _LOGGER.info("Satellite %s: announcing %r", self.id, text)
-            self.set_state("responding")
-            announcing = asyncio.create_task(speak(self, text, None, self._announce_played))
-            self._announcing = announcing
+            request = RunRequest(
+                Step.TTS,
+                Step.TTS,
+                "announce",
+                text=text,
+                satellite=self.name,
+                played_timeout_s=self.settings.played_timeout_s,
+            )
+            peer = SatellitePeer(self)
+            run = Run(self.services, peer, request)
+            task = self._tasks.spawn(run.execute(), run.id)
+            self._announcing = _Current(run, peer, task)
             try:
-                await asyncio.wait({announcing})  # a wake-up cancels `announcing`, not this loop
-                if announcing.cancelled():
+                await asyncio.wait({task})  # a wake-up cancels `task`, not this loop
+                if task.cancelled():
                     _LOGGER.info("Satellite %s: announcement cut short by a wake-up", self.id)
-                    await self.end_audio_stream()
-                elif (error := announcing.exception()) is not None:
-                    _LOGGER.warning("Satellite %s: announcement failed: %s", self.id, error)
             finally:
                 self._announcing = None
-                if self.run is None and self.connected:
-                    self.set_state("idle")
-
-    def _cancel_announcing(self) -> None:
-        if self._announcing is not None and not self._announcing.done():
-            self._announcing.cancel()
+                if self._current is None:
+                    self.set_state(NodeState.IDLE)

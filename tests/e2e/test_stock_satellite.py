@@ -19,15 +19,16 @@ import pytest
 from testing import client
 from testing.broker import Broker
 from testing.hubproc import free_port, running_hub
+from testing.mqtt_watch import watching
 from testing.satrig import Rig, stock_satellite_rig
 from tests.conftest import REPO, normalize
-from tests.mqtt_watch import watching
 from tests.satellite.conftest import until
 
 from .conftest import Ear, hub_args, light_on
 
-STAGES = ["run-start", "wake", "stt-start", "stt-end", "intent-start", "action", "intent-end"]
-ANSWER = ["tts-start", "tts-first-audio", "tts-end", "run-end"]
+STAGES = ["run-start", "wake", "stt-start", "voice-started", "voice-stopped", "stt-end"]
+STAGES += ["intent-start", "action", "intent-end"]
+ANSWER = ["tts-start", "tts-first-audio", "tts-end", "played", "run-end"]
 
 
 def wsat_venv() -> Path:

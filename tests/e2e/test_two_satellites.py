@@ -10,8 +10,8 @@ import pytest
 
 from testing.audio import piper_speech, silence
 from testing.broker import Broker
+from testing.mqtt_watch import publish, watching
 from testing.satrig import Rig
-from tests.mqtt_watch import publish, watching
 from tests.satellite.conftest import until
 
 from .conftest import Ear, hub_driving, kitchen_satellite, light_on

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from testing.broker import Broker
 from testing.hubproc import running_server
+from testing.mqtt_watch import watching
 from testing.satrig import satellite_rig
-from tests.mqtt_watch import watching
 
 
 async def test_a_satellite_announced_on_zeroconf_is_found_and_driven(

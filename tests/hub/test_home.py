@@ -17,7 +17,7 @@ from testing import client
 from testing.broker import Broker
 from testing.fake_home import DEVICES, SENTENCE_TABLE, STATES, discovery_messages
 from testing.hubproc import running_hub
-from tests.mqtt_watch import publish, watching
+from testing.mqtt_watch import publish, watching
 
 ENTITIES = len(DEVICES) + 1  # the garage device has two components
 
@@ -94,13 +94,15 @@ async def test_timer_events_on_mqtt(broker: Broker, tmp_path: Path) -> None:
                 "homevoice/hub/event", lambda p: json.loads(p)["type"] == "timer-finished"
             )
     assert handled and answer == "Timer set for 1 second."
-    started = next(m for m in watch.messages if m.topic == "homevoice/hub/event")
-    assert json.loads(started.payload) == {
-        "type": "timer-started",
-        "id": "timer-1",
-        "total_seconds": 1.0,
-    }
+    events = [json.loads(m.payload) for m in watch.messages if m.topic == "homevoice/hub/event"]
+    started = next(e for e in events if e["type"] == "timer-started")
+    assert (started["id"], started["total_seconds"]) == ("timer-1", 1)
+    assert (started["node_id"], started["run_id"]) == ("hub", None)
+    assert isinstance(started["timestamp_ms"], int)
     assert json.loads(finished.payload)["id"] == "timer-1" and not finished.retain
+    # the `handle` request was a run on the hub's own node, on the same stream
+    run = [e["type"] for e in events if e["run_id"] == events[0]["run_id"]]
+    assert run == ["run-start", "intent-start", "intent-end", "run-end"]
 
 
 async def test_the_sentence_table_through_a_real_broker(broker: Broker) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from testing import client
 from testing.broker import Broker
 from testing.hubproc import running_hub
-from tests.mqtt_watch import publish, watching
+from testing.mqtt_watch import Watcher, publish, watching
 
 AVAILABILITY = "homevoice/hub/availability"
 STATE = "homevoice/hub/state"
@@ -66,3 +66,31 @@ async def test_hub_serves_wyoming_while_the_broker_is_down(broker: Broker, tmp_p
     text = log.read_text()
     assert text.count("unreachable or lost") == 1  # logged once, not once per retry
     assert "connected to mqtt://127.0.0.1" in text
+
+
+async def test_the_hubs_state_follows_what_it_is_doing(
+    broker: Broker, tmp_path: Path, command_speech: bytes
+) -> None:
+    def states(watch: Watcher, after: int) -> list[str]:
+        seen = [json.loads(m.payload)["state"] for m in watch.messages[after:] if m.topic == STATE]
+        return [s for i, s in enumerate(seen) if i == 0 or seen[i - 1] != s]
+
+    async with watching(broker.port) as watch:
+        with running_hub(args=["--mqtt", broker.url], log_path=tmp_path / "hub.log") as (port, _):
+            await watch.wait_for(STATE, lambda p: json.loads(p)["state"] == "idle")
+            mark = len(watch.messages)
+            heard = await client.transcribe("127.0.0.1", port, command_speech, pace=True)
+            await watch.wait_for(STATE, lambda p: json.loads(p)["state"] == "idle", after=mark + 1)
+            assert "kitchen light" in heard.text.lower()
+            assert states(watch, mark) == ["listening", "processing", "idle"]
+
+            mark = len(watch.messages)
+            await client.synthesize("127.0.0.1", port, "The kitchen light is on.")
+            await watch.wait_for(STATE, lambda p: json.loads(p)["state"] == "idle", after=mark + 1)
+            assert states(watch, mark) == ["responding", "idle"]
+            busy = next(
+                json.loads(m.payload)
+                for m in watch.messages[mark:]
+                if m.topic == STATE and json.loads(m.payload)["state"] == "responding"
+            )
+            assert busy["busy_runs"] == 1 and busy["stt"] == "tiny.en"

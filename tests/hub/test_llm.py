@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
@@ -10,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
 
 from hub.intents.agent import TOO_SLOW, UNREACHABLE, LlmAgent
 from hub.intents.registry import EntityRegistry
@@ -18,50 +16,16 @@ from hub.llm import LlmSettings
 from testing import client
 from testing.fake_home import STATES, discovery_messages
 from testing.hubproc import free_port, running_hub
-
-Script = list[Any]  # per request: a list of SSE deltas, "hang", or an int HTTP status
-
-
-class FakeModel:
-    """Answers each chat-completions request with the next scripted reply, streamed."""
-
-    def __init__(self, script: Script) -> None:
-        self.script = list(script)
-        self.requests: list[dict[str, Any]] = []
-
-    async def completions(self, request: web.Request) -> web.StreamResponse:
-        self.requests.append(await request.json())
-        reply = self.script.pop(0)
-        if reply == "hang":
-            await asyncio.sleep(3600)
-        if isinstance(reply, int):
-            return web.Response(status=reply, text="model exploded")
-        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
-        await response.prepare(request)
-        for delta in reply:
-            event = {"choices": [{"index": 0, "delta": delta}]}
-            await response.write(f"data: {json.dumps(event)}\n\n".encode())
-            await asyncio.sleep(0.01)
-        await response.write(b"data: [DONE]\n\n")
-        return response
-
+from testing.llm import FakeModel, text
+from testing.llm import model_server as serving_model
 
 Model = tuple[FakeModel, str]  # the fake server and its base URL
 
 
 @pytest.fixture
 async def model_server() -> AsyncIterator[Model]:
-    model = FakeModel([])
-    app = web.Application()
-    app.router.add_post("/v1/chat/completions", model.completions)
-    runner = web.AppRunner(app, shutdown_timeout=0.5)  # the "hang" reply never ends
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
-        yield model, f"http://127.0.0.1:{port}/v1"
-    finally:
-        await runner.cleanup()
+    async with serving_model() as served:
+        yield served
 
 
 def home_registry() -> EntityRegistry:
@@ -81,10 +45,6 @@ def agent_for(url: str, sent: list[tuple[str, str]], timeout_s: float = 5) -> Ll
         return True
 
     return LlmAgent(settings, home_registry(), publish)
-
-
-def text(*pieces: str) -> list[dict[str, Any]]:
-    return [{"content": piece} for piece in pieces]
 
 
 def tool_call(arguments: dict[str, Any], call_id: str = "call_1") -> list[dict[str, Any]]:

@@ -7,7 +7,8 @@ import json
 import pytest
 
 from hub.intents.discovery import DiscoveryError, parse_config
-from hub.intents.registry import EntityOverride, EntityRegistry, template_value
+from hub.intents.registry import EntityRegistry, template_value
+from hub.settings import EntityOverride
 from testing.fake_home import STATES, discovery_messages
 
 PREFIX = "homeassistant"

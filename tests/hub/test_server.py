@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import soxr
 
-from hub.intents.agent import NOT_CONFIGURED
+from hub.intents.handler import NOT_UNDERSTOOD
 from protocol.aio import bounded
 from protocol.audio import float_to_pcm16, pcm16_to_float
 from testing import client
@@ -141,4 +141,4 @@ async def test_handle_without_a_home(hub_port: int) -> None:
     assert handled and text.startswith("It's ")
     handled, text = await client.handle(HOST, hub_port, "turn on the kitchen light")
     assert not handled  # no MQTT here, so no kitchen light, and no LLM to ask
-    assert text == NOT_CONFIGURED
+    assert text == NOT_UNDERSTOOD  # the same answer a satellite gets

@@ -23,7 +23,7 @@ from protocol.mqtt import (
 )
 from protocol.settings import SettingsError, build
 from testing.broker import Broker
-from tests.mqtt_watch import publish, watching
+from testing.mqtt_watch import publish, watching
 
 TOPICS = NodeTopics("homevoice", "n1", "homeassistant")
 Node = tuple[MqttNode, list[tuple[str, str]]]  # the fixture: a running node, commands it got

@@ -1,0 +1,1 @@
+"""One run from audio or text to the spoken answer, driven by both front doors."""

@@ -1,0 +1,47 @@
+"""The conversation step, written once: the local grammar first, then the LLM when it is on."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+from ..intents.actions import Publish
+from .services import Services
+
+_LOGGER = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the hub made of one text: whether it handled it, what to say, what it did."""
+
+    handled: bool
+    text: str
+    intent: str | None  # the grammar's intent, "llm", or None when nothing matched
+    publishes: tuple[Publish, ...] = field(default_factory=tuple)
+
+
+async def converse(
+    services: Services, text: str, conversation_id: str | None, device_id: str | None
+) -> Answer:
+    """Understand `text` and act on it; never raises for what people say.
+
+    `device_id` is the satellite that heard it (its timers are its own);
+    `conversation_id` lets the LLM remember the last turns.
+    """
+    started = time.perf_counter()
+    outcome = services.intents.handle(text, device_id=device_id)
+    answer = Answer(outcome.handled, outcome.answer, outcome.intent, tuple(outcome.publishes))
+    if not outcome.handled and services.agent.settings.enabled:
+        handled, spoken = await services.agent.answer(text, conversation_id or device_id)
+        answer = Answer(handled, spoken, "llm")
+    _LOGGER.info(
+        "%r -> %s (%s, %d published) in %.1f ms",
+        text,
+        answer.intent or "no intent",
+        "handled" if answer.handled else "not handled",
+        len(answer.publishes),
+        (time.perf_counter() - started) * 1000,
+    )
+    return answer

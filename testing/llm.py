@@ -1,0 +1,60 @@
+"""A test-side LLM server speaking the OpenAI streaming chat-completions API, from a script."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from aiohttp import web
+
+from testing.hubproc import free_port
+
+Script = list[Any]  # per request: a list of SSE deltas, "hang", or an int HTTP status
+
+
+class FakeModel:
+    """Answers each chat-completions request with the next scripted reply, streamed."""
+
+    def __init__(self, script: Script) -> None:
+        self.script = list(script)
+        self.requests: list[dict[str, Any]] = []
+
+    async def completions(self, request: web.Request) -> web.StreamResponse:
+        self.requests.append(await request.json())
+        reply = self.script.pop(0)
+        if reply == "hang":
+            await asyncio.sleep(3600)
+        if isinstance(reply, int):
+            return web.Response(status=reply, text="model exploded")
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await response.prepare(request)
+        for delta in reply:
+            event = {"choices": [{"index": 0, "delta": delta}]}
+            await response.write(f"data: {json.dumps(event)}\n\n".encode())
+            await asyncio.sleep(0.01)
+        await response.write(b"data: [DONE]\n\n")
+        return response
+
+
+@contextlib.asynccontextmanager
+async def model_server(script: Script | None = None) -> AsyncIterator[tuple[FakeModel, str]]:
+    """The fake model on a free loopback port, and its base URL (`http://127.0.0.1:N/v1`)."""
+    model = FakeModel(script or [])
+    app = web.Application()
+    app.router.add_post("/v1/chat/completions", model.completions)
+    runner = web.AppRunner(app, shutdown_timeout=0.5)  # the "hang" reply never ends
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        yield model, f"http://127.0.0.1:{port}/v1"
+    finally:
+        await runner.cleanup()
+
+
+def text(*pieces: str) -> list[dict[str, Any]]:
+    """A reply of plain text, streamed in these pieces."""
+    return [{"content": piece} for piece in pieces]

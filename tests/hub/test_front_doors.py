@@ -1,0 +1,108 @@
+"""Both front doors drive the one pipeline: the same sentences through Home Assistant's `handle`
+and through a satellite's run give the same answers and the same MQTT actions. Real loopback
+sockets on both sides; fake STT and TTS; the real intents on the fake home."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from wyoming.info import Info
+
+from hub.pipeline.services import Services
+from hub.satellites.controller import SatelliteController
+from hub.settings import HubSettings, LimitSettings, SatelliteSettings
+from hub.wyoming_server import ServiceConnection
+from protocol.aio import bounded
+from protocol.run_events import IntentEnd, PipelineEvent
+from protocol.server import TcpUri, WyomingServer
+from testing import client
+from testing.fakes import SPEECH_LEVEL, FakeStt, FakeTts, Published, chunk, fake_services
+from testing.simsat import Clip, SimSatellite
+
+SENTENCES = [
+    "Turn on the kitchen light.",
+    "Close the garage door.",
+    "Set the kitchen light to 40 percent.",
+    "Lock the front door.",
+    "Is the front door locked?",
+    "Turn off the lamp in the bedroom.",
+    "Turn on the moon.",  # nothing matches: no action, the same refusal
+    "What is the meaning of life?",  # no LLM here: the same answer on both
+]
+COMMAND = Clip("a command", chunk() * 5 + chunk(SPEECH_LEVEL) * 10, 0.32 + 0.64)
+
+
+@contextlib.asynccontextmanager
+async def home_assistant_door(services: Services) -> AsyncIterator[int]:
+    """The Wyoming server Home Assistant talks to, on a free loopback port."""
+    server = WyomingServer(
+        TcpUri("127.0.0.1", 0),
+        lambda peer, writer, limits: ServiceConnection(peer, writer, limits, services, Info()),
+        LimitSettings(),
+    )
+    await server.start()
+    try:
+        yield server.port
+    finally:
+        await server.stop()
+
+
+@contextlib.asynccontextmanager
+async def satellite_door(services: Services, satellite: SimSatellite) -> AsyncIterator[None]:
+    """The hub's satellite controller driving `satellite` over loopback."""
+    uri = f"tcp://127.0.0.1:{satellite.port}"
+    settings = HubSettings(zeroconf=False, satellites=SatelliteSettings(uris=(uri,)))
+    controller = SatelliteController(settings, services)
+    await controller.start()
+    try:
+        await bounded(satellite.ready.wait(), 10)
+        yield
+    finally:
+        await controller.stop()
+
+
+async def test_the_same_sentences_through_both_doors_do_the_same() -> None:
+    stt = FakeStt()
+    published = Published()
+    services = fake_services(stt=stt, tts=FakeTts(), published=published)
+    answers: list[IntentEnd] = []
+
+    def hear(event: PipelineEvent) -> None:
+        if isinstance(event, IntentEnd):
+            answers.append(event)
+
+    services.events.subscribe(hear)
+
+    through_ha: list[tuple[bool, str, list[tuple[str, str]]]] = []
+    async with home_assistant_door(services) as port:
+        for sentence in SENTENCES:
+            mark = len(published.messages)
+            handled, answer = await client.handle("127.0.0.1", port, sentence)
+            through_ha.append((handled, answer, published.messages[mark:]))
+    ha_nodes = {e.node_id for e in answers}
+
+    through_satellite: list[tuple[bool, str, list[tuple[str, str]]]] = []
+    satellite = SimSatellite(1, ("hey_jarvis", "Hey Jarvis"))
+    await satellite.start()
+    try:
+        async with satellite_door(services, satellite):
+            for sentence in SENTENCES:
+                stt.text = sentence
+                mark, said = len(published.messages), len(answers)
+                heard = await satellite.speak(COMMAND)
+                await bounded(heard.done.wait(), 10)
+                assert heard.error is None, heard.error
+                assert heard.transcript == sentence and heard.answer_bytes > 0
+                assert len(answers) == said + 1
+                end = answers[-1]
+                through_satellite.append((end.handled, end.answer, published.messages[mark:]))
+    finally:
+        await satellite.close()
+
+    assert ha_nodes == {"hub"}
+    assert {e.node_id for e in answers[len(SENTENCES) :]} == {"bench_1"}
+    assert through_satellite == through_ha
+    acted = [actions for _handled, _answer, actions in through_ha if actions]
+    assert len(acted) == 5  # the commands acted, the question and the refusals did not
+    assert through_ha[-2][:2] == through_ha[-1][:2] == (False, "Sorry, I didn't understand that.")
