@@ -7,16 +7,16 @@ import contextlib
 import logging
 import re
 
-from protocol.aio import cancel_and_wait
+from protocol.aio import TaskSet
 from protocol.discovery import default_service_name
 from protocol.lifecycle import announce, keep_online
 from protocol.mqtt import MqttNode
 from protocol.server import WyomingServer
 
 from .connection import SatelliteConnection
-from .core import Satellite
 from .device import DeviceCommands, satellite_discovery
 from .info import build_info
+from .runtime import SatelliteRuntime
 from .settings import SatelliteSettings
 from .vad import speech_detector
 from .wake import wake_detector
@@ -32,7 +32,7 @@ def node_id(settings: SatelliteSettings) -> str:
     return f"satellite_{slug or 'unnamed'}"
 
 
-def load_satellite(settings: SatelliteSettings) -> Satellite:
+def load_satellite(settings: SatelliteSettings) -> SatelliteRuntime:
     """Load the wake word models and the VAD (blocking; before serving)."""
     detector = wake_detector(settings.wake)
     if detector is not None:
@@ -46,10 +46,10 @@ def load_satellite(settings: SatelliteSettings) -> Satellite:
     if not settings.wake.words:
         _LOGGER.info("No local wake word: streaming to the controller, which detects it")
     vad = speech_detector(settings.vad)
-    return Satellite(settings, detector, vad, node_id(settings))
+    return SatelliteRuntime(settings, detector, vad, node_id(settings))
 
 
-def _attach_mqtt(settings: SatelliteSettings, satellite: Satellite) -> MqttNode:
+def _attach_mqtt(settings: SatelliteSettings, satellite: SatelliteRuntime) -> MqttNode:
     node = MqttNode(
         settings.mqtt,
         satellite.node_id,
@@ -57,12 +57,14 @@ def _attach_mqtt(settings: SatelliteSettings, satellite: Satellite) -> MqttNode:
         on_command=DeviceCommands(satellite),
     )
     satellite.on_state = lambda: node.update_state(**satellite.snapshot())
-    satellite.on_event = node.emit_event
+    satellite.on_event = lambda event: node.emit_event(event.as_json())
     node.update_state(**satellite.snapshot())
     return node
 
 
-async def serve(settings: SatelliteSettings, satellite: Satellite, stop: asyncio.Event) -> None:
+async def serve(
+    settings: SatelliteSettings, satellite: SatelliteRuntime, stop: asyncio.Event
+) -> None:
     """Serve until `stop` is set, then unwind in reverse order."""
     info = build_info(settings, satellite.detector)
     server = WyomingServer(
@@ -80,14 +82,14 @@ async def serve(settings: SatelliteSettings, satellite: Satellite, stop: asyncio
             name = settings.zeroconf_name or default_service_name(slug or "homevoice-satellite")
             await announce(stack, name, server.port, settings.tcp.host)
         stack.push_async_callback(server.stop)
-        satellite_task = asyncio.create_task(satellite.serve(), name="satellite")
-        stack.push_async_callback(cancel_and_wait, satellite_task)
+        tasks = TaskSet("satellite app")
+        stack.push_async_callback(tasks.aclose)
+        running = tasks.spawn(satellite.serve(), "runtime")
         _LOGGER.info(
             "Satellite %r ready on tcp://%s:%d", settings.name, settings.tcp.host, server.port
         )
-        stopped = asyncio.create_task(stop.wait())
-        done, _ = await asyncio.wait({stopped, satellite_task}, return_when=asyncio.FIRST_COMPLETED)
-        if satellite_task in done:
-            stopped.cancel()
-            satellite_task.result()  # raises what stopped it
+        stopped = tasks.spawn(stop.wait(), "stop")
+        done, _ = await asyncio.wait({stopped, running}, return_when=asyncio.FIRST_COMPLETED)
+        if running in done:
+            running.result()  # raises what stopped it
         _LOGGER.info("Stopping")

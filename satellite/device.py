@@ -6,27 +6,38 @@ import logging
 from typing import Any
 
 from protocol.mqtt import NodeTopics, device_discovery
+from protocol.run_events import Stage
+from protocol.states import NodeState
 from protocol.version import package_version
 
-from .core import Satellite, State
+from .messages import (
+    ListenRequested,
+    Muted,
+)
+from .runtime import SatelliteRuntime
 
 _LOGGER = logging.getLogger(__name__)
 
+# The pipeline events the satellite publishes (the same types as the hub's).
 EVENT_TYPES = [
-    "wake",
-    "listen",
-    "stop",
-    "transcribe",
-    "voice-started",
-    "voice-stopped",
-    "transcript",
-    "response",
-    "played",
-    "error",
-    "timer-started",
-    "timer-updated",
-    "timer-cancelled",
-    "timer-finished",
+    stage.wire
+    for stage in (
+        Stage.RUN_START,
+        Stage.WAKE,
+        Stage.STT_START,
+        Stage.VOICE_STARTED,
+        Stage.VOICE_STOPPED,
+        Stage.STT_END,
+        Stage.TTS_START,
+        Stage.PLAYED,
+        Stage.ERROR,
+        Stage.RUN_END,
+        Stage.STOP,
+        Stage.TIMER_STARTED,
+        Stage.TIMER_UPDATED,
+        Stage.TIMER_CANCELLED,
+        Stage.TIMER_FINISHED,
+    )
 ]
 _ON = {"on", "true", "1", "yes"}
 _OFF = {"off", "false", "0", "no"}
@@ -41,7 +52,7 @@ def satellite_discovery(topics: NodeTopics, name: str, area: str) -> dict[str, A
             "name": "State",
             "icon": "mdi:account-voice",
             "device_class": "enum",
-            "options": [s.value for s in State],
+            "options": [state.value for state in NodeState if state is not NodeState.DISCONNECTED],
             "state_topic": state,
             "value_template": "{{ value_json.state }}",
             "json_attributes_topic": state,
@@ -104,7 +115,7 @@ def _switch(payload: str) -> bool | None:
 class DeviceCommands:
     """`mute/set` (ON/OFF), `volume/set` (0-100) and `listen/set` (any payload)."""
 
-    def __init__(self, satellite: Satellite) -> None:
+    def __init__(self, satellite: SatelliteRuntime) -> None:
         self.satellite = satellite
 
     async def __call__(self, name: str, payload: str) -> None:
@@ -115,7 +126,7 @@ class DeviceCommands:
                 _LOGGER.warning("MQTT mute/set: expected ON or OFF, got %r", payload[:40])
                 return
             _LOGGER.info("Muted" if muted else "Unmuted")
-            await satellite.set_muted(muted)
+            await satellite.apply(Muted(muted))
         elif name == "volume":
             try:
                 volume = round(float(payload))
@@ -124,9 +135,8 @@ class DeviceCommands:
             if not 0 <= volume <= 100:
                 _LOGGER.warning("MQTT volume/set: expected 0..100, got %r", payload[:40])
                 return
-            satellite.speaker.volume = volume
-            satellite.on_state()
+            satellite.set_volume(volume)
         elif name == "listen":
-            satellite.request_listen()
+            await satellite.apply(ListenRequested())
         else:
             _LOGGER.warning("MQTT: unknown command %s/set (known: mute, volume, listen)", name)

@@ -18,7 +18,7 @@ from protocol.aio import bounded
 from protocol.discovery import SERVICE_TYPE
 from testing.broker import Broker
 from testing.controller import Controller
-from tests.mqtt_watch import publish, watching
+from testing.mqtt_watch import publish, watching
 
 from .conftest import HOST, satellite_rig
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 
 from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.error import Error
@@ -12,13 +13,14 @@ from wyoming.satellite import PauseSatellite
 from wyoming.timer import TimerFinished, TimerStarted
 
 from protocol.aio import bounded
+from protocol.run_events import RunEnd, RunStart, Wake, from_json
 from satellite.sounds import chime
 from testing import client
 from testing.audio import piper_speech
 from testing.broker import Broker
 from testing.controller import Controller
+from testing.mqtt_watch import publish, watching
 from tests.conftest import normalize
-from tests.mqtt_watch import publish, watching
 
 from .conftest import HOST, Rig, Speech, until
 
@@ -96,12 +98,21 @@ async def test_wake_word_command_and_answer(
         assert played.time_s >= done[1], "played came before the snd command finished"
 
         events = f"homevoice/{rig.node_id}/event"
-        for kind in ("wake", "voice-started", "voice-stopped", "played"):
+        for kind in ("wake", "voice-started", "voice-stopped", "played", "run-end"):
             await mqtt.wait_for(events, lambda p, k=kind: json.loads(p)["type"] == k)  # type: ignore[misc]
-        wake = next(json.loads(m.payload) for m in mqtt.messages if m.topic == events)
-        assert wake["name"] == "hey_jarvis" and wake["score"] > 0.5
-        assert wake["node_id"] == rig.node_id and isinstance(wake["timestamp_ms"], int)
-        assert isinstance(wake["run_id"], int)
+        published = [from_json(json.loads(m.payload)) for m in mqtt.messages if m.topic == events]
+        ours = [e for e in published if e.run_id == published[0].run_id]
+        assert [e.stage.wire for e in ours] == [
+            "run-start", "wake", "voice-started", "voice-stopped", "played", "run-end",
+        ]  # fmt: skip
+        start, wake, end = ours[0], ours[1], ours[-1]
+        assert isinstance(start, RunStart) and start.trigger == "wake"
+        assert isinstance(wake, Wake) and wake.name == "hey_jarvis" and (wake.score or 0) > 0.5
+        assert isinstance(end, RunEnd) and end.outcome == "ok"
+        assert {e.node_id for e in ours} == {rig.node_id}
+        assert (start.run_id or "").startswith(f"{rig.node_id}-")
+        stamps = [e.timestamp_ms for e in ours]  # epoch ms: comparable with this machine's clock
+        assert stamps == sorted(stamps) and abs(stamps[-1] / 1000 - time.time()) < 30
         state = f"homevoice/{rig.node_id}/state"
         await mqtt.wait_for(
             state, lambda p: json.loads(p)["state"] == "responding", after=mqtt_mark

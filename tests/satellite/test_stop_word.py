@@ -8,7 +8,10 @@ from pathlib import Path
 
 from protocol.audio import PcmFormat
 from protocol.trigger import WakeHit
-from satellite.core import Satellite
+from satellite.messages import (
+    WakeHeard,
+)
+from satellite.runtime import SatelliteRuntime
 from satellite.settings import MicSettings, SatelliteSettings, SndSettings, WakeSettings
 from satellite.vad import speech_detector
 
@@ -22,12 +25,12 @@ async def test_stop_word_interrupts_playback_but_not_idle_listening(tmp_path: Pa
         snd=SndSettings(command=f"{sys.executable} -m testing.pcm_pipe snd --out {out}"),
         wake=WakeSettings(words=("hey_jarvis",), stop_word="alexa"),
     )
-    satellite = Satellite(settings, None, speech_detector(settings.vad), "test")
+    satellite = SatelliteRuntime(settings, None, speech_detector(settings.vad), "test")
     events: list[dict[str, object]] = []
-    satellite.on_event = events.append
-    stop = WakeHit("alexa", "Alexa", 0.9, 1000)
+    satellite.on_event = lambda event: events.append(event.as_json())
+    stop = WakeHeard(WakeHit("alexa", "Alexa", 0.9, 1000))
 
-    await satellite._on_hit(stop)  # nothing playing: nothing to stop
+    await satellite.apply(stop)  # nothing playing: nothing to stop
     assert events == []
 
     player = asyncio.create_task(satellite.speaker.run())
@@ -36,7 +39,7 @@ async def test_stop_word_interrupts_playback_but_not_idle_listening(tmp_path: Pa
         satellite.speaker.feed(bytes(2 * 22050 * 10))  # a 10 s answer
         satellite.speaker.end_stream()
         await until(lambda: out.exists() and out.stat().st_size > 0, 5)
-        await satellite._on_hit(stop)
+        await satellite.apply(stop)
         await until(lambda: any(e["type"] == "played" for e in events), 3)
     finally:
         player.cancel()
