@@ -80,14 +80,17 @@ class TaskSet:
     def __len__(self) -> int:
         return len(self._tasks)
 
-    def spawn(self, coro: Coroutine[Any, Any, T], name: str) -> asyncio.Task[T]:
-        """Start `coro` as a task owned here."""
+    def spawn(
+        self, coro: Coroutine[Any, Any, T], name: str, report: bool = True
+    ) -> asyncio.Task[T]:
+        """Start `coro` as a task owned here; `report=False`: whoever awaits the task handles
+        its failure (it is not logged here)."""
         if self._closed:
             coro.close()
             raise RuntimeError(f"{self.owner}: cannot start {name!r} after aclose()")
         task = asyncio.get_running_loop().create_task(coro, name=f"{self.owner}: {name}")
         self._tasks.add(task)
-        task.add_done_callback(self._done)
+        task.add_done_callback(self._done if report else self._tasks.discard)
         return task
 
     def _done(self, task: asyncio.Task[Any]) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import socket
@@ -11,6 +10,7 @@ from collections.abc import Callable
 from zeroconf import InterfaceChoice, IPVersion, ServiceStateChange, Zeroconf
 from zeroconf.asyncio import AsyncServiceBrowser, AsyncServiceInfo, AsyncZeroconf
 
+from .aio import TaskSet
 from .discovery import SERVICE_TYPE
 
 _LOGGER = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ class ZeroconfBrowser:
         self._interfaces = interfaces
         self._zc: AsyncZeroconf | None = None
         self._browser: AsyncServiceBrowser | None = None
-        self._resolving: set[asyncio.Task[None]] = set()
+        self._tasks = TaskSet("zeroconf browser")
 
     async def start(self) -> None:
         """Start browsing."""
@@ -50,9 +50,7 @@ class ZeroconfBrowser:
         if state_change is ServiceStateChange.Removed:
             self._on_lost(name)
             return
-        task = asyncio.get_running_loop().create_task(self._resolve(service_type, name))
-        self._resolving.add(task)
-        task.add_done_callback(self._resolving.discard)
+        self._tasks.spawn(self._resolve(service_type, name), f"resolve {name}")
 
     async def _resolve(self, service_type: str, name: str) -> None:
         assert self._zc is not None
@@ -71,9 +69,7 @@ class ZeroconfBrowser:
 
     async def stop(self) -> None:
         """Stop browsing and close."""
-        for task in list(self._resolving):
-            task.cancel()
-        await asyncio.gather(*self._resolving, return_exceptions=True)
+        await self._tasks.aclose()
         if self._browser is not None:
             with contextlib.suppress(Exception):
                 await self._browser.async_cancel()

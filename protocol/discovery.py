@@ -10,7 +10,7 @@ import uuid
 from zeroconf import InterfaceChoice, IPVersion
 from zeroconf.asyncio import AsyncServiceInfo, AsyncZeroconf
 
-from .aio import cancel_and_wait
+from .aio import TaskSet
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ class ZeroconfAnnouncer:
         self._recheck_s = recheck_s
         self._zc: AsyncZeroconf | None = None
         self._info: AsyncServiceInfo | None = None
-        self._watch: asyncio.Task[None] | None = None
+        self._tasks = TaskSet(f"zeroconf {name}")
 
     @property
     def address(self) -> str | None:
@@ -84,7 +84,7 @@ class ZeroconfAnnouncer:
             _LOGGER.warning("Zeroconf: no LAN address yet; will announce when one appears")
         else:
             await self._register(host)
-        self._watch = asyncio.create_task(self._watch_address(), name="zeroconf-watch")
+        self._tasks.spawn(self._watch_address(), "address watch")
 
     async def _register(self, host: str) -> None:
         assert self._zc is not None
@@ -109,8 +109,7 @@ class ZeroconfAnnouncer:
 
     async def stop(self) -> None:
         """Send goodbye packets and close."""
-        if self._watch is not None:
-            await cancel_and_wait(self._watch)
+        await self._tasks.aclose()
         if self._zc is None:
             return
         try:

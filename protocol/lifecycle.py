@@ -9,7 +9,7 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable
 
-from .aio import bounded
+from .aio import TaskSet, bounded
 from .discovery import ZeroconfAnnouncer
 from .mqtt import MqttNode
 
@@ -51,17 +51,20 @@ async def announce(
         await announcer.stop()
 
 
-async def _stop_mqtt(node: MqttNode, task: asyncio.Task[None]) -> None:
+async def _stop_mqtt(node: MqttNode, task: asyncio.Task[None], tasks: TaskSet) -> None:
     await node.stop()
     try:
-        await bounded(task, MQTT_STOP_S)  # cancels the task when the time is up
+        await bounded(asyncio.shield(task), MQTT_STOP_S)
     except TimeoutError:
         _LOGGER.warning(
             "MQTT: no clean disconnect within %g s; dropped the connection", MQTT_STOP_S
         )
+    finally:
+        await tasks.aclose()
 
 
 def keep_online(stack: contextlib.AsyncExitStack, node: MqttNode) -> None:
     """Run the MQTT link until `stack` closes, then publish `offline` and disconnect."""
-    task = asyncio.create_task(node.run(), name="mqtt")
-    stack.push_async_callback(_stop_mqtt, node, task)
+    tasks = TaskSet(f"mqtt {node.topics.base}")
+    task = tasks.spawn(node.run(), "link")
+    stack.push_async_callback(_stop_mqtt, node, task, tasks)

@@ -23,7 +23,7 @@ from urllib.parse import unquote, urlparse
 
 import aiomqtt
 
-from .aio import bounded
+from .aio import TaskSet, bounded
 from .settings import check
 
 _LOGGER = logging.getLogger(__name__)
@@ -322,21 +322,20 @@ class MqttNode:
         await self._announce(client)
         self._connected.set()
         closing = asyncio.Event()
-        tasks = {
-            asyncio.create_task(self._send(client, closing), name="mqtt-send"),
-            asyncio.create_task(self._receive(client), name="mqtt-receive"),
-            asyncio.create_task(self._stopping.wait(), name="mqtt-stop"),
-        }
+        tasks = TaskSet(f"mqtt {self.topics.base}")
         try:
-            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            racing = {
+                tasks.spawn(self._send(client, closing), "send", report=False),
+                tasks.spawn(self._receive(client, tasks), "receive", report=False),
+                tasks.spawn(self._stopping.wait(), "stop", report=False),
+            }
+            done, _ = await asyncio.wait(racing, return_when=asyncio.FIRST_COMPLETED)
             for task in done:
                 task.result()  # an MqttError here means: reconnect
         finally:
             self._connected.clear()
             closing.set()
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await tasks.aclose()
             self._drop_unsent()
         with contextlib.suppress(aiomqtt.MqttError, TimeoutError):
             async with asyncio.timeout(3):  # a clean disconnect sends no will: say it ourselves
@@ -357,26 +356,19 @@ class MqttNode:
             else:
                 await client.publish(item.topic, item.payload, qos=item.qos, retain=item.retain)
 
-    async def _receive(self, client: aiomqtt.Client) -> None:
-        later: set[asyncio.Task[None]] = set()
-        try:
-            async for message in client.messages:
-                topic = message.topic.value
-                payload = _text(message.payload)
-                if topic == self.topics.ha_status:
-                    if payload == "online":
-                        task = asyncio.create_task(self._announce_after_birth(client))
-                        later.add(task)
-                        task.add_done_callback(later.discard)
-                    continue
-                name = self.topics.command_name(topic)
-                if name is not None and self._on_command is not None and not message.retain:
-                    await self._command(name, payload)
-                    continue
-                self._deliver(message.topic, payload, bool(message.retain))
-        finally:
-            for task in later:
-                task.cancel()
+    async def _receive(self, client: aiomqtt.Client, tasks: TaskSet) -> None:
+        async for message in client.messages:
+            topic = message.topic.value
+            payload = _text(message.payload)
+            if topic == self.topics.ha_status:
+                if payload == "online":
+                    tasks.spawn(self._announce_after_birth(client), "announce after birth")
+                continue
+            name = self.topics.command_name(topic)
+            if name is not None and self._on_command is not None and not message.retain:
+                await self._command(name, payload)
+                continue
+            self._deliver(message.topic, payload, bool(message.retain))
 
     def _deliver(self, topic: aiomqtt.Topic, payload: str, retained: bool) -> None:
         for topic_filter, handler in list(self._subscriptions.items()):

@@ -13,7 +13,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from protocol.aio import bounded
+from protocol.aio import TaskSet, bounded
 from protocol.audio import STT_FORMAT, PcmConverter, PcmFormat
 
 from .commands import kill_command, start_command
@@ -117,7 +117,8 @@ class CommandMicrophone(Microphone):
             return f"could not start ({err.strerror or err})"
         assert proc.stdout is not None and proc.stderr is not None
         last_lines: collections.deque[str] = collections.deque(maxlen=3)
-        stderr_task = asyncio.create_task(_collect_lines(proc.stderr, last_lines))
+        tasks = TaskSet("mic command")
+        stderr_task = tasks.spawn(_collect_lines(proc.stderr, last_lines), "stderr")
         converter = PcmConverter(self.settings.format)
         chunk_bytes = self.settings.chunk_samples * self.settings.format.frame_bytes
         # A mic that stops delivering without exiting (a hung driver) is restarted too.
@@ -141,8 +142,8 @@ class CommandMicrophone(Microphone):
         finally:
             await kill_command(proc)
             with contextlib.suppress(TimeoutError):
-                await bounded(stderr_task, 1)
-            stderr_task.cancel()
+                await bounded(asyncio.shield(stderr_task), 1)  # the last lines say why it ended
+            await tasks.aclose()
         reason = reason or f"exited with {proc.returncode}"
         return f"{reason}: {last_lines[-1][:200]}" if last_lines else reason
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from hub.clauses import ClauseBuffer
 from hub.llm import LlmClient, LlmError, LlmSettings, Turn
+from protocol.aio import TaskSet
 
 from .actions import ACTIONS, NEEDS_VALUE, ActionRefused, describe
 from .registry import EntityRegistry
@@ -93,13 +94,13 @@ class LlmAgent:
             yield NOT_CONFIGURED
             return
         clauses: asyncio.Queue[str | None] = asyncio.Queue()
-        worker = asyncio.create_task(self._converse(text, conversation_id or "", clauses))
+        tasks = TaskSet("llm")
+        tasks.spawn(self._converse(text, conversation_id or "", clauses), "conversation")
         try:
             while (clause := await clauses.get()) is not None:
                 yield clause
         finally:
-            worker.cancel()
-            await asyncio.gather(worker, return_exceptions=True)
+            await tasks.aclose()
 
     async def _converse(
         self, text: str, conversation_id: str, out: asyncio.Queue[str | None]

@@ -21,7 +21,7 @@ from wyoming.info import Describe, Info
 from wyoming.ping import Ping, Pong
 from wyoming.satellite import PauseSatellite, RunSatellite
 
-from protocol.aio import bounded
+from protocol.aio import TaskSet, bounded
 from protocol.errors import ProtocolError
 from protocol.events import parse
 from protocol.framing import FrameLimits, read_event, write_event
@@ -110,7 +110,7 @@ class SatelliteLink:
             with contextlib.suppress(OSError):
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
         self._writer = writer
-        pinger: asyncio.Task[None] | None = None
+        tasks = TaskSet(f"link {self.address}")
         try:
             info = await self._describe(reader)
             if not await self.send(RunSatellite().event()):
@@ -118,12 +118,10 @@ class SatelliteLink:
             self.connected = True
             self.answers_ping = None
             await self._on_connect(self, info)
-            pinger = asyncio.create_task(self._ping(), name=f"ping {self.address}")
+            tasks.spawn(self._ping(), "ping")
             await self._read(reader)
         finally:
-            if pinger is not None:
-                pinger.cancel()
-                await asyncio.gather(pinger, return_exceptions=True)
+            await tasks.aclose()
             was_connected, self.connected = self.connected, False
             self._writer = None
             writer.close()

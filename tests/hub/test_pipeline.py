@@ -103,7 +103,10 @@ def satellite_run(**changes: object) -> RunRequest:
 
 async def run(found: Scene, request: RunRequest) -> Run:
     ran = Run(found.services, found.peer, request)
-    await bounded(ran.execute(), 10)
+    try:
+        await bounded(ran.execute(), 10)
+    finally:
+        await found.services.agent.close()  # its HTTP session, if it opened one
     return ran
 
 

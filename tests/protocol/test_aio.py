@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sys
 
 import pytest
 
-from protocol.aio import bounded, cancel_and_wait
+from protocol.aio import TaskSet, bounded, cancel_and_wait
 
 
 async def _cancelled_as_the_result_arrives(wait: object) -> str:
@@ -118,3 +119,74 @@ async def test_cancelling_the_caller_of_cancel_and_wait_reaches_the_caller() -> 
         await caller
     await asyncio.wait({inner}, timeout=1)
     assert inner.cancelled()
+
+
+async def test_a_task_set_logs_a_failure_once_and_tells_its_owner(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    failures: list[BaseException] = []
+    tasks = TaskSet("owner", on_failure=lambda _task, error: failures.append(error))
+
+    async def fail() -> None:
+        raise ValueError("broken")
+
+    async def fail_quietly() -> None:
+        raise KeyError("the caller handles this one")
+
+    with caplog.at_level(logging.ERROR, logger="protocol.aio"):
+        loud = tasks.spawn(fail(), "loud")
+        quiet = tasks.spawn(fail_quietly(), "quiet", report=False)
+        await asyncio.wait({loud, quiet})
+        await asyncio.sleep(0)
+    assert [type(e) for e in failures] == [ValueError]
+    assert [r.getMessage() for r in caplog.records] == ["Task owner: loud failed"]
+    assert isinstance(quiet.exception(), KeyError) and len(tasks) == 0
+
+
+async def test_a_task_set_stops_every_task_and_reports_a_stuck_one(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    stopped: list[str] = []
+
+    async def polite(name: str) -> None:
+        try:
+            await asyncio.sleep(10)
+        finally:
+            stopped.append(name)
+
+    release = asyncio.Event()
+
+    async def stubborn() -> None:
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.sleep(10)
+        await release.wait()  # ignores being cancelled until the test lets it go
+
+    tasks = TaskSet("owner")
+    tasks.spawn(polite("a"), "a")
+    tasks.spawn(polite("b"), "b")
+    stuck = tasks.spawn(stubborn(), "stuck")
+    await asyncio.sleep(0)
+    with caplog.at_level(logging.WARNING, logger="protocol.aio"):
+        await tasks.aclose(timeout_s=0.1)
+    assert sorted(stopped) == ["a", "b"]
+    assert "owner: stuck did not end within 0.1 s" in caplog.text
+    with pytest.raises(RuntimeError, match="after aclose"):
+        tasks.spawn(polite("late"), "late")
+    release.set()
+    await bounded(stuck, 1)
+
+
+async def test_cancelling_one_task_of_a_set_waits_for_it() -> None:
+    ended = asyncio.Event()
+
+    async def work() -> None:
+        try:
+            await asyncio.sleep(10)
+        finally:
+            await asyncio.sleep(0.01)  # unwinding takes a moment
+            ended.set()
+
+    async with TaskSet("owner") as tasks:
+        task = tasks.spawn(work(), "work")
+        await asyncio.sleep(0)
+        assert await tasks.cancel(task, 1) and ended.is_set() and task.cancelled()
