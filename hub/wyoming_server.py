@@ -28,10 +28,11 @@ from wyoming.wake import Detect, Detection, NotDetected
 
 from protocol.aio import TaskSet
 from protocol.audio import PcmConverter, PcmFormat
+from protocol.clock import now
 from protocol.errors import ProtocolError
 from protocol.events import parse
 from protocol.framing import FrameLimits
-from protocol.run_events import Error, IntentEnd, PipelineEvent, SttEnd, Wake
+from protocol.run_events import Error, IntentEnd, PipelineEvent, Stamp, SttEnd, Wake
 from protocol.server import Connection
 from protocol.states import NodeState
 
@@ -150,8 +151,10 @@ class ServiceConnection(Connection):
     async def handle_event(self, event: Event) -> bool:
         try:
             return await self._dispatch(event)
-        except PipelineError as err:
+        except PipelineError as err:  # a request refused before (or outside) its run
             _LOGGER.warning("%s: %s", self.peer, err.message)
+            stamp = Stamp(None, self.services.node_id, now())
+            self.services.events.publish(Error(stamp, code=err.code, message=err.message))
             await self.send_error(err.code, err.message)
             return False
 

@@ -51,7 +51,7 @@ from .services import Services
 from .speech import speak
 
 _LOGGER = logging.getLogger(__name__)
-_RUN_IDS = itertools.count(1)
+_RUN_NUMBERS: dict[str, itertools.count[int]] = {}
 UNWIND_S = 2.0  # closing the answer's audio when a run is cut short
 
 
@@ -60,8 +60,9 @@ class RunError(PipelineError):
 
 
 def new_run_id(node_id: str) -> str:
-    """Unique within this hub's lifetime: `<node>-<n>`."""
-    return f"{node_id}-{next(_RUN_IDS)}"
+    """Unique within this hub's lifetime: `<node>-<n>`, counting each node's runs from 1."""
+    numbers = _RUN_NUMBERS.setdefault(node_id, itertools.count(1))
+    return f"{node_id}-{next(numbers)}"
 
 
 class Run:

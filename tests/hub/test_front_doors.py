@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 
+import pytest
 from wyoming.info import Info
 
 from hub.pipeline.services import Services
@@ -14,7 +15,7 @@ from hub.satellites.controller import SatelliteController
 from hub.settings import HubSettings, LimitSettings, SatelliteSettings
 from hub.wyoming_server import ServiceConnection
 from protocol.aio import bounded
-from protocol.run_events import IntentEnd, PipelineEvent
+from protocol.run_events import Error, IntentEnd, PipelineEvent
 from protocol.server import TcpUri, WyomingServer
 from testing import client
 from testing.fakes import SPEECH_LEVEL, FakeStt, FakeTts, Published, chunk, fake_services
@@ -106,3 +107,20 @@ async def test_the_same_sentences_through_both_doors_do_the_same() -> None:
     acted = [actions for _handled, _answer, actions in through_ha if actions]
     assert len(acted) == 5  # the commands acted, the question and the refusals did not
     assert through_ha[-2][:2] == through_ha[-1][:2] == (False, "Sorry, I didn't understand that.")
+
+
+async def test_a_request_refused_at_the_door_is_one_error_on_the_stream() -> None:
+    services = fake_services(stt=FakeStt(), tts=FakeTts())
+    seen: list[PipelineEvent] = []
+    services.events.subscribe(seen.append)
+    async with home_assistant_door(services) as port:
+        with pytest.raises(client.ServerError, match="unknown-voice"):
+            await client.synthesize("127.0.0.1", port, "Hello.", voice="nobody")
+        result = await client.synthesize("127.0.0.1", port, "Hello there.")
+    errors = [e for e in seen if isinstance(e, Error)]
+    assert [(e.code, e.node_id, e.run_id) for e in errors] == [("unknown-voice", "hub", None)]
+    assert result.pcm  # the next request is served as usual
+    runs = {e.run_id for e in seen if e.run_id is not None}
+    assert len(runs) == 1 and [e.stage.wire for e in seen if e.run_id] == [
+        "run-start", "tts-start", "tts-first-audio", "tts-end", "run-end",
+    ]  # fmt: skip

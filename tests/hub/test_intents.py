@@ -10,18 +10,14 @@ import pytest
 from hub.intents.handler import NO_BROKER, NOT_UNDERSTOOD, IntentHandler
 from hub.intents.registry import EntityRegistry
 from testing.fake_home import SENTENCE_TABLE as TABLE
-from testing.fake_home import STATES, discovery_messages
+from testing.fakes import fake_home
 
 Home = tuple[IntentHandler, list[tuple[str, str]], EntityRegistry]
 
 
 @pytest.fixture
 def home() -> Home:
-    registry = EntityRegistry()
-    for topic, payload in discovery_messages():
-        registry.apply_config(topic, payload)
-    for topic, payload in STATES.items():
-        registry.apply_state(topic, payload)
+    registry = fake_home()
     sent: list[tuple[str, str]] = []
 
     def publish(topic: str, payload: str) -> bool:

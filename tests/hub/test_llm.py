@@ -11,10 +11,9 @@ from typing import Any
 import pytest
 
 from hub.intents.agent import TOO_SLOW, UNREACHABLE, LlmAgent
-from hub.intents.registry import EntityRegistry
 from hub.llm import LlmSettings
 from testing import client
-from testing.fake_home import STATES, discovery_messages
+from testing.fakes import fake_home
 from testing.hubproc import free_port, running_hub
 from testing.llm import FakeModel, text
 from testing.llm import model_server as serving_model
@@ -28,15 +27,6 @@ async def model_server() -> AsyncIterator[Model]:
         yield served
 
 
-def home_registry() -> EntityRegistry:
-    registry = EntityRegistry()
-    for topic, payload in discovery_messages():
-        registry.apply_config(topic, payload)
-    for topic, payload in STATES.items():
-        registry.apply_state(topic, payload)
-    return registry
-
-
 def agent_for(url: str, sent: list[tuple[str, str]], timeout_s: float = 5) -> LlmAgent:
     settings = LlmSettings(url=url, model="test-model", timeout_s=timeout_s)
 
@@ -44,7 +34,7 @@ def agent_for(url: str, sent: list[tuple[str, str]], timeout_s: float = 5) -> Ll
         sent.append((topic, payload))
         return True
 
-    return LlmAgent(settings, home_registry(), publish)
+    return LlmAgent(settings, fake_home(), publish)
 
 
 def tool_call(arguments: dict[str, Any], call_id: str = "call_1") -> list[dict[str, Any]]:
