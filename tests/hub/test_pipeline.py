@@ -15,7 +15,7 @@ import pytest
 from hub.engines.errors import SttError, TtsError
 from hub.errors import PipelineError
 from hub.intents.agent import TOO_SLOW, UNREACHABLE
-from hub.intents.handler import NOT_UNDERSTOOD
+from hub.intents.handler import NO_BROKER, NOT_UNDERSTOOD
 from hub.llm import LlmSettings
 from hub.pipeline.request import RunRequest, Step, WakeUp
 from hub.pipeline.run import Run, RunError
@@ -497,3 +497,14 @@ async def test_the_llm_too_slow_gives_the_spoken_fallback_in_time() -> None:
         took_s = loop.time() - started
     assert ran.result.answer is not None and ran.result.answer.text == TOO_SLOW
     assert took_s < 3 and found.peer.audio_out
+
+
+async def test_the_broker_down_is_said_and_nothing_is_claimed_done() -> None:
+    found = scene(tts=FakeTts())
+    found.published.connected = False
+    request = RunRequest(Step.INTENT, Step.TTS, "request", text="turn on the kitchen light")
+    ran = await run(found, request)
+    assert ran.result.answer is not None and ran.result.answer.text == NO_BROKER
+    assert "action" not in found.stream_types and ran.result.outcome == "ok"
+    assert isinstance(found.services.tts, FakeTts)
+    assert " ".join(found.services.tts.rendered) == NO_BROKER
