@@ -66,7 +66,7 @@ USER 10300:10300
 WORKDIR /home/homevoice
 VOLUME /data
 
-EXPOSE 10300
+EXPOSE 10300 10380
 
 # A Wyoming describe: the answer must be an "info" event (its data is read too, so the hub sees a
 # clean close, not a reset). The start period covers loading and warming the models.

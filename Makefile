@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PEERS := .peers
 WSAT := .wsat
-APT_PACKAGES := espeak-ng sox mosquitto jq
+APT_PACKAGES := espeak-ng sox mosquitto jq chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all demo test lint typecheck bench system-deps venv peers clean ha-test
@@ -13,7 +13,7 @@ all: test
 
 system-deps:
 	@missing=""; \
-	for tool in espeak-ng sox mosquitto jq; do \
+	for tool in espeak-ng sox mosquitto jq chromium; do \
 	  command -v $$tool >/dev/null 2>&1 || [ -x /usr/sbin/$$tool ] || missing="$$missing $$tool"; \
 	done; \
 	if [ -n "$$missing" ]; then \

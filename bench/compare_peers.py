@@ -279,7 +279,7 @@ def start_servers(
     for name, proc in procs.items():
         wait_ready(proc, ports[name], READY_TIMEOUT_S)
     commands["hub"] = [sys.executable, "-m", "hub", "--uri", f"tcp://{HOST}:{ports['hub']}"]
-    commands["hub"] += ["--no-zeroconf", *hub_args]  # as running_hub() starts it
+    commands["hub"] += [*hub_args, "--http-port", "0", "--no-zeroconf"]  # as running_hub() does
     return ports, commands, clips
 
 

@@ -27,13 +27,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import aiomqtt
 import numpy as np
 
 from protocol.aio import bounded
 from testing.broker import Broker
 from testing.fake_home import SENTENCE_TABLE, STATES, discovery_messages
-from testing.hubproc import running_hub
+from testing.hubproc import free_port, running_hub
 from testing.simsat import Clip, SimSatellite, make_clip
 
 RUN_TIMEOUT_S = 30.0
@@ -177,6 +178,34 @@ async def run_round(
     )
 
 
+class HttpWatch:
+    """What the dashboard and Prometheus cost: a client on /api/events reading every message,
+    and /metrics scraped every second."""
+
+    def __init__(self, port: int) -> None:
+        self.base = f"http://127.0.0.1:{port}"
+        self.messages = 0
+        self.scrapes = 0
+
+    async def run(self) -> None:
+        async with aiohttp.ClientSession(self.base) as http:
+            scraping = asyncio.create_task(self._scrape(http))
+            try:
+                async with http.ws_connect("/api/events") as socket:
+                    async for _message in socket:
+                        self.messages += 1
+            finally:
+                scraping.cancel()
+                await asyncio.gather(scraping, return_exceptions=True)
+
+    async def _scrape(self, http: aiohttp.ClientSession) -> None:
+        while True:
+            async with http.get("/metrics") as response:
+                await response.read()
+            self.scrapes += 1
+            await asyncio.sleep(1.0)
+
+
 async def measure(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     """Start everything, warm up, then the rounds for each satellite count."""
     counts: list[int] = args.satellites
@@ -187,6 +216,8 @@ async def measure(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     watch = Watch(broker.port)
     subscribed = asyncio.Event()
     watcher = asyncio.create_task(watch.run(subscribed))
+    watched: list[tuple[HttpWatch, asyncio.Task[None]]] = []
+    args.http_watches = watched
     sats = [
         SimSatellite(i + 1, WAKE_WORDS[0 if args.same_wake_word else i % len(WAKE_WORDS)])
         for i in range(max(counts))
@@ -198,8 +229,14 @@ async def measure(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         hub_args = ["--mqtt", broker.url, "--wake-word", "hey_jarvis"]
         for sat in sats:
             hub_args += ["--satellite", f"tcp://127.0.0.1:{sat.port}"]
+        http_port = free_port()
+        hub_args += ["--http-port", str(http_port)]
         print(f"Starting the hub (log: {args.hub_log}) ...", flush=True)
         with running_hub(args=hub_args, log_path=args.hub_log):
+            if args.watch_http:  # a dashboard's WebSocket and a Prometheus scrape, all along
+                http_watch = HttpWatch(http_port)
+                http_task = asyncio.create_task(http_watch.run())
+                watched.append((http_watch, http_task))
             for sat in sats:
                 try:
                     await bounded(sat.ready.wait(), 30)
@@ -222,6 +259,9 @@ async def measure(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                 print_samples(n, samples)
             return results
     finally:
+        for _http_watch, task in watched:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
         watcher.cancel()
         await asyncio.gather(watcher, return_exceptions=True)
         for sat in sats:
@@ -297,6 +337,11 @@ def report(results: dict[str, Any], args: argparse.Namespace, before: dict[str, 
     after = machine()
     print(f"\nMachine: {before['cpu']}, {before['cores']} cores, no GPU used")
     print(f"Load average before {before['loadavg']}, after {after['loadavg']}")
+    for http_watch, _task in args.http_watches:
+        print(
+            f"HTTP watched all along: {http_watch.messages} WebSocket messages read, "
+            f"{http_watch.scrapes} /metrics scrapes"
+        )
     print(f"Stagger: each satellite starts at a random 0..{args.stagger_s:g} s in its round;")
     print("`played` is sent as soon as the answer's audio-stop arrives.\n")
     for n, samples in results.items():
@@ -317,7 +362,8 @@ def report(results: dict[str, Any], args: argparse.Namespace, before: dict[str, 
     for line in bad[:10]:
         print(f"  {line[:160]}")
     args.json.parent.mkdir(parents=True, exist_ok=True)
-    document = {"machine": before, "args": {k: str(v) for k, v in vars(args).items()}}
+    shown = {k: str(v) for k, v in vars(args).items() if k != "http_watches"}
+    document = {"machine": before, "args": shown}
     document["results"] = results
     args.json.write_text(json.dumps(document, indent=1))
     print(f"Raw results: {args.json}")
@@ -338,6 +384,11 @@ def main(argv: list[str] | None = None) -> int:
         "--same-wake-word",
         action="store_true",
         help="every satellite says hey_jarvis (the hub's arbiter then keeps one per wake-up)",
+    )
+    parser.add_argument(
+        "--watch-http",
+        action="store_true",
+        help="keep a WebSocket on /api/events and scrape /metrics every second meanwhile",
     )
     parser.add_argument("--json", type=Path, default=Path("out/bench-e2e.json"))
     parser.add_argument("--hub-log", type=Path, default=Path("out/bench-e2e-hub.log"))

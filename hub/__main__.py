@@ -84,7 +84,17 @@ def parser() -> argparse.ArgumentParser:
         "listed: only --satellite and satellites.names; none: drive no satellite "
         "(Home Assistant does)",
     )
-    p.add_argument("--http-port", type=int, help="HTTP port for /health (0 = off, the default)")
+    p.add_argument(
+        "--http-port",
+        type=int,
+        metavar="PORT",
+        help="HTTP port of the dashboard, the API and /metrics (default 10380; 0 = off)",
+    )
+    p.add_argument(
+        "--http-token-file",
+        metavar="PATH",
+        help="a file holding the API's bearer token (or set HOMEVOICE_HTTP_TOKEN)",
+    )
     p.add_argument("--log-level", choices=LEVELS, help="debug, info (default), warning, error")
     return p
 
@@ -102,6 +112,7 @@ def settings_from_args(args: argparse.Namespace) -> HubSettings:
         "mqtt": {"url": args.mqtt},
         "llm": {"url": args.llm_url, "model": args.llm_model},
         "http_port": args.http_port,
+        "http": {"token_file": args.http_token_file},
         "log_level": args.log_level,
         "stt": {"model": args.stt_model},
         "tts": {"voice": args.tts_voice},
@@ -124,9 +135,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"homevoice-hub: {err}", file=sys.stderr)
         return 2
     setup_logging(settings.log_level)
+    try:
+        from .web.auth import TokenError, load_token
+    except ModuleNotFoundError as missing:
+        print(_missing(missing), file=sys.stderr)
+        return 1
+    try:
+        token = load_token(settings.http.token_file) if settings.http_port else None
+    except TokenError as err:
+        print(f"homevoice-hub: {err}", file=sys.stderr)
+        return 2
 
     try:
-        from .app import load_hub, serve
+        from .app import serve
+        from .loading import load_hub
 
         hub = load_hub(settings)
     except (ModelNotFound, RuntimeError) as err:
@@ -136,7 +158,9 @@ def main(argv: list[str] | None = None) -> int:
         print(_missing(missing), file=sys.stderr)
         return 1
 
-    return run_until_signal("homevoice-hub", settings.uri, lambda stop: serve(settings, hub, stop))
+    return run_until_signal(
+        "homevoice-hub", settings.uri, lambda stop: serve(settings, hub, stop, token)
+    )
 
 
 if __name__ == "__main__":

@@ -255,6 +255,24 @@ class HomeSettings:
 
 
 @dataclass(frozen=True)
+class HttpSettings:
+    """The HTTP API and dashboard on `http_port`."""
+
+    token_file: str = ""  # the bearer token, from this file (or HOMEVOICE_HTTP_TOKEN)
+    max_body_kb: int = 16384
+    timeout_s: float = 60.0
+
+    def __post_init__(self) -> None:
+        check(
+            1 <= self.max_body_kb <= 1_048_576,
+            "http.max_body_kb",
+            self.max_body_kb,
+            "must be 1..1048576",
+        )
+        check(1 <= self.timeout_s <= 600, "http.timeout_s", self.timeout_s, "must be 1..600")
+
+
+@dataclass(frozen=True)
 class HubSettings:
     """Everything the hub reads from `--config` and its flags."""
 
@@ -267,7 +285,8 @@ class HubSettings:
     mqtt: MqttSettings = field(default_factory=MqttSettings)
     home: HomeSettings = field(default_factory=HomeSettings)
     llm: LlmSettings = field(default_factory=LlmSettings)
-    http_port: int = 0
+    http_port: int = 10380
+    http: HttpSettings = field(default_factory=HttpSettings)
     log_level: str = "info"
     stt: SttSettings = field(default_factory=SttSettings)
     tts: TtsSettings = field(default_factory=TtsSettings)

@@ -50,3 +50,13 @@ def _check_type(event_type: str, name: str, value: Any, expected: type) -> None:
         raise MalformedFrame(
             f"{event_type} field {name!r} must be a {expected.__name__}, got {value!r}"
         )
+
+
+# homevoice's own event, hub → homevoice satellite: start a run now, without the wake word
+# (a satellite that does not know it ignores it, as Wyoming peers ignore unknown events).
+LISTEN_EVENT_TYPE = "homevoice-listen"
+
+
+def listen_event() -> Event:
+    """Ask a homevoice satellite to listen without its wake word."""
+    return Event(type=LISTEN_EVENT_TYPE)

@@ -17,10 +17,15 @@ _LOGGER = logging.getLogger(__name__)
 MQTT_STOP_S = 5.0
 
 
+class StartupError(Exception):
+    """Serving cannot begin (a port is taken, ...): the message says what to change."""
+
+
 def run_until_signal(
     program: str, uri: str, serve: Callable[[asyncio.Event], Awaitable[None]]
 ) -> int:
-    """Run `serve(stop)`; SIGINT or SIGTERM sets `stop`. Returns the exit code (1: cannot bind)."""
+    """Run `serve(stop)`; SIGINT or SIGTERM sets `stop`. Returns the exit code (1: cannot bind
+    or cannot start)."""
 
     async def run() -> None:
         stop = asyncio.Event()
@@ -31,6 +36,9 @@ def run_until_signal(
 
     try:
         asyncio.run(run())
+    except StartupError as err:
+        print(f"{program}: {err}", file=sys.stderr)
+        return 1
     except OSError as err:
         print(f"{program}: cannot listen on {uri}: {err.strerror}", file=sys.stderr)
         return 1
@@ -39,8 +47,8 @@ def run_until_signal(
 
 async def announce(
     stack: contextlib.AsyncExitStack, name: str, port: int, listen_host: str
-) -> None:
-    """Announce on zeroconf until `stack` closes; a failure is logged, not fatal."""
+) -> ZeroconfAnnouncer | None:
+    """Announce on zeroconf until `stack` closes; a failure is logged, not fatal (None)."""
     host = None if listen_host in ("0.0.0.0", "") else listen_host
     announcer = ZeroconfAnnouncer(name, port, host=host)
     try:
@@ -49,6 +57,8 @@ async def announce(
     except (OSError, TimeoutError) as err:
         _LOGGER.warning("Zeroconf announcement failed (%r); continuing without it", err)
         await announcer.stop()
+        return None
+    return announcer
 
 
 async def _stop_mqtt(node: MqttNode, task: asyncio.Task[None], tasks: TaskSet) -> None:

@@ -113,6 +113,11 @@ class WyomingServer:
         self._ids = itertools.count(1)
 
     @property
+    def connections(self) -> int:
+        """Peers connected now."""
+        return len(self._tasks)
+
+    @property
     def port(self) -> int:
         """The bound port (useful when asked for port 0)."""
         assert self._server is not None and self._server.sockets

@@ -25,7 +25,7 @@ from wyoming.wake import Detect, Detection
 
 from protocol.audio import PcmFormat
 from protocol.errors import AudioFormatError, MalformedFrame
-from protocol.events import parse
+from protocol.events import LISTEN_EVENT_TYPE, parse
 from protocol.framing import FrameLimits
 from protocol.server import Connection
 
@@ -35,6 +35,7 @@ from .messages import (
     ControllerEvent,
     ControllerGone,
     Input,
+    ListenRequested,
     Pause,
     TimerChanged,
 )
@@ -112,6 +113,8 @@ class SatelliteConnection(Connection):
         kind = event.type
         if PauseSatellite.is_type(kind):
             return Pause()
+        if kind == LISTEN_EVENT_TYPE:
+            return ListenRequested()
         if Detect.is_type(kind):
             return ControllerEvent("detect")
         if Detection.is_type(kind):

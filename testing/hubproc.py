@@ -67,15 +67,20 @@ def running_server(
     args: list[str] | None = None,
     log_path: Path | None = None,
     zeroconf: bool = False,
+    env: dict[str, str] | None = None,
 ) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
-    """`python -m <module>` (hub or satellite) on loopback for the duration of the block."""
+    """`python -m <module>` (hub or satellite) on loopback for the duration of the block;
+    `env` adds to the environment it runs in."""
     port = port or free_port()
-    command = [sys.executable, "-m", module, "--uri", f"tcp://127.0.0.1:{port}", *(args or [])]
+    extra = list(args or [])
+    if module == "hub" and "--http-port" not in extra:
+        extra += ["--http-port", "0"]  # tests run many hubs: no shared port 10380
+    command = [sys.executable, "-m", module, "--uri", f"tcp://127.0.0.1:{port}", *extra]
     if not zeroconf:
         command.append("--no-zeroconf")
     log = open(log_path, "wb") if log_path else subprocess.DEVNULL
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
+    environment = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+    proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=environment)
     try:
         wait_ready(proc, port)
         yield port, proc
@@ -86,10 +91,13 @@ def running_server(
 
 
 def running_hub(
-    port: int | None = None, args: list[str] | None = None, log_path: Path | None = None
+    port: int | None = None,
+    args: list[str] | None = None,
+    log_path: Path | None = None,
+    env: dict[str, str] | None = None,
 ) -> contextlib.AbstractContextManager[tuple[int, subprocess.Popen[bytes]]]:
     """The real hub on loopback (no zeroconf) for the duration of the block."""
-    return running_server("hub", port, args, log_path)
+    return running_server("hub", port, args, log_path, env=env)
 
 
 def running_satellite(

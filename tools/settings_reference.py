@@ -36,6 +36,7 @@ HUB_FLAGS = {
     "--zeroconf-name": "zeroconf_name", "--mqtt": "mqtt.url", "--llm-url": "llm.url",
     "--llm-model": "llm.model", "--satellite": "satellites.uris",
     "--control-satellites": "satellites.control", "--http-port": "http_port",
+    "--http-token-file": "http.token_file",
     "--log-level": "log_level",
 }  # fmt: skip
 SATELLITE_FLAGS = {
@@ -185,7 +186,8 @@ def render() -> str:
         "Generated from the settings code by `python -m tools.settings_reference --write`; a test",
         "fails when this file differs from the code. Every setting can go in the YAML file given",
         "with `--config` (nested keys: `stt.model` is `stt: {model: …}`); a flag overrides the",
-        "file. No setting is read from environment variables. Examples with comments:",
+        "file. No setting is read from environment variables, but the hub's HTTP token: ",
+        "`HOMEVOICE_HTTP_TOKEN` (else the file `http.token_file`). Examples with comments:",
         "[`config/hub.yaml`](../config/hub.yaml) and "
         "[`config/satellite.yaml`](../config/satellite.yaml).",
         "",

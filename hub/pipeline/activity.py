@@ -27,6 +27,11 @@ class Activity:
         """Call `reader` whenever the state or the number of busy runs changes."""
         self._readers.append(reader)
 
+    def remove_reader(self, reader: Callable[[Activity], None]) -> None:
+        """Stop calling `reader`."""
+        if reader in self._readers:
+            self._readers.remove(reader)
+
     def set(self, run_id: str, state: NodeState) -> None:
         """Run `run_id` is now in `state`."""
         before = (self.state, self.busy_runs)
@@ -44,7 +49,7 @@ class Activity:
         self.state = busiest if busiest.busyness > 0 else NodeState.IDLE
         if (self.state, self.busy_runs) == before:
             return
-        for reader in self._readers:
+        for reader in list(self._readers):
             try:
                 reader(self)
             except Exception:

@@ -113,3 +113,7 @@ class RunHistory:
     def runs(self, node_id: str) -> list[RunRecord]:
         """The node's recent runs, oldest first."""
         return list(self._runs.get(node_id, ()))
+
+    def all(self) -> list[RunRecord]:
+        """Every node's recent runs."""
+        return [record for runs in self._runs.values() for record in runs]

@@ -8,6 +8,7 @@ import contextlib
 import functools
 import logging
 import re
+from collections.abc import Callable
 
 from wyoming.event import Event
 from wyoming.info import Info
@@ -52,6 +53,7 @@ class SatelliteController:
         self._id_of_address: dict[str, str] = {}
         self._discovered: dict[str, str] = {}  # zeroconf name -> address
         self._tasks = TaskSet("satellites")
+        self._state_readers: list[Callable[[SatelliteSession], None]] = []
         self._browser: ZeroconfBrowser | None = None
         self._stack = contextlib.AsyncExitStack()
 
@@ -89,6 +91,24 @@ class SatelliteController:
         self._links[address] = (link, task)
         _LOGGER.info("Satellites: driving %s", address)
         return link
+
+    def add_state_reader(self, reader: Callable[[SatelliteSession], None]) -> None:
+        """Call `reader` whenever a satellite's state changes, for this and later ones."""
+        self._state_readers.append(reader)
+        for session in self.sessions.values():
+            session.add_state_reader(reader)
+
+    def remove_state_reader(self, reader: Callable[[SatelliteSession], None]) -> None:
+        """Stop calling `reader`."""
+        if reader in self._state_readers:
+            self._state_readers.remove(reader)
+        for session in self.sessions.values():
+            session.remove_state_reader(reader)
+
+    @property
+    def connected(self) -> int:
+        """How many satellites are connected now."""
+        return sum(session.connected for session in self.sessions.values())
 
     # ---- discovery ----------------------------------------------------------------------------
 
@@ -158,6 +178,8 @@ class SatelliteController:
             self.arbiter,
             lambda me: sum(s.connected for s in self.sessions.values() if s is not me),
         )
+        for reader in self._state_readers:
+            session.add_state_reader(reader)
         self.sessions[new_id] = session
         self._id_of_address[address] = new_id
         if self.settings.mqtt.enabled:

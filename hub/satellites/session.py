@@ -15,12 +15,14 @@ from wyoming.pipeline import PipelineStage, RunPipeline
 from wyoming.snd import Played
 from wyoming.wake import Detection
 
-from protocol.aio import TaskSet
+from protocol.aio import TaskSet, bounded
 from protocol.audio import PcmConverter, PcmFormat
 from protocol.errors import ProtocolError
-from protocol.events import parse
+from protocol.events import listen_event, parse
 from protocol.states import NodeState
+from protocol.version import HOMEVOICE
 
+from ..errors import PipelineError
 from ..pipeline.peer import PeerGone
 from ..pipeline.request import RunRequest, RunResult, Step, WakeUp
 from ..pipeline.run import Run, RunError
@@ -32,6 +34,10 @@ from .peer import SatellitePeer
 
 _LOGGER = logging.getLogger(__name__)
 INTERRUPT_WAIT_S = 2.0
+
+
+class ListenRefused(PipelineError):
+    """The satellite cannot be told to listen now."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +87,8 @@ class SatelliteSession:
         self._announcements: asyncio.Queue[str] = asyncio.Queue(settings.announce_queue)
         self._tasks = TaskSet(f"satellite {satellite_id}")
         self._announcer: asyncio.Task[None] | None = None
+        self._ours = False  # a homevoice satellite (it knows our `listen` event)
+        self._pipeline = _Pipeline(Step.TTS, restart_on_end=False)
 
     # ---- connection ----------------------------------------------------------------------------
 
@@ -96,6 +104,8 @@ class SatelliteSession:
         self.link = link
         self.name = satellite.name or self.id
         self.area = satellite.area
+        attribution = satellite.attribution
+        self._ours = attribution is not None and attribution.name == HOMEVOICE.name
         self._phrases = {
             model.name: model.phrase or model.name.replace("_", " ")
             for program in info.wake
@@ -139,6 +149,11 @@ class SatelliteSession:
         """Call `reader` whenever the state changes."""
         self._state_readers.append(reader)
 
+    def remove_state_reader(self, reader: Callable[[SatelliteSession], None]) -> None:
+        """Stop calling `reader`."""
+        if reader in self._state_readers:
+            self._state_readers.remove(reader)
+
     def set_state(self, state: NodeState) -> None:
         """What the satellite is doing, as the hub sees it (stays `disconnected` while it is)."""
         if not self.connected and state is not NodeState.DISCONNECTED:
@@ -150,7 +165,7 @@ class SatelliteSession:
         if state is self.state:
             return
         self.state = state
-        for reader in self._state_readers:
+        for reader in list(self._state_readers):
             try:
                 reader(self)
             except Exception:
@@ -224,6 +239,7 @@ class SatelliteSession:
                 start_stage.value,
             )
             return
+        self._pipeline = pipeline
         start = Step.from_wyoming(start_stage)
         wake, self._wake = self._wake, None
         if start is Step.STT and wake is None:
@@ -283,6 +299,66 @@ class SatelliteSession:
             "duplicate_wake_up_detected", f"{winner} heard the same wake word and answers instead"
         )
 
+    # ---- asked from outside (HTTP) -------------------------------------------------------------
+
+    async def listen(self) -> str:
+        """Start a run without the wake word: `now` when the satellite streams to the hub,
+        `asked` when a homevoice satellite was told to; ListenRefused otherwise."""
+        if not self.connected:
+            raise ListenRefused("satellite-offline", f"satellite {self.id} is not connected")
+        current = self._current
+        if current is not None and current.run.request.start is Step.WAKE:
+            if current.run.result.wake is None:  # the hub listens for its wake word
+                _LOGGER.info("Satellite %s: listening without the wake word (asked)", self.id)
+                self._wake = WakeUp(None, source="hub")  # its `detection` wakes the satellite
+                await self._start_run(PipelineStage.ASR, self._pipeline)
+                return "now"
+        if self._ours:
+            await self.send_wyoming(listen_event())
+            return "asked"
+        raise ListenRefused(
+            "cannot-listen",
+            f"satellite {self.id} starts a run only on its own wake word; it cannot be told to",
+        )
+
+    async def converse(self, text: str, speak: bool, timeout_s: float) -> RunResult:
+        """`text` as if it had been said here: the answer and its actions, spoken here when
+        `speak` (once the satellite is idle, within `timeout_s`)."""
+        request = RunRequest(
+            Step.INTENT,
+            Step.TTS if speak else Step.INTENT,
+            "converse",
+            text=text,
+            satellite=self.name,
+            device_id=self.id,
+            conversation_id=self.id,
+            played_timeout_s=self.settings.played_timeout_s,
+        )
+        if speak:
+            if not self.connected:
+                raise ListenRefused("satellite-offline", f"satellite {self.id} is not connected")
+            await bounded(self._idle.wait(), timeout_s)
+        return await self._spoken_run(request)
+
+    async def _spoken_run(self, request: RunRequest) -> RunResult:
+        """A run that speaks here without listening (an announcement, a typed command): a
+        wake-up cuts it short."""
+        peer = SatellitePeer(self)
+        run = Run(self.services, peer, request)
+        task = self._tasks.spawn(run.execute(), run.id)
+        self._announcing = _Current(run, peer, task)
+        try:
+            await asyncio.wait({task})  # a wake-up cancels `task`, not the caller
+        finally:
+            self._announcing = None
+            if self._current is None:
+                self.set_state(NodeState.IDLE)
+        if task.cancelled():
+            _LOGGER.info("Satellite %s: %s cut short by a wake-up", self.id, request.trigger)
+            run.result.outcome = "cancelled"
+            return run.result
+        return task.result()
+
     # ---- announcements -------------------------------------------------------------------------
 
     def announce(self, text: str) -> bool:
@@ -307,15 +383,4 @@ class SatelliteSession:
                 satellite=self.name,
                 played_timeout_s=self.settings.played_timeout_s,
             )
-            peer = SatellitePeer(self)
-            run = Run(self.services, peer, request)
-            task = self._tasks.spawn(run.execute(), run.id)
-            self._announcing = _Current(run, peer, task)
-            try:
-                await asyncio.wait({task})  # a wake-up cancels `task`, not this loop
-                if task.cancelled():
-                    _LOGGER.info("Satellite %s: announcement cut short by a wake-up", self.id)
-            finally:
-                self._announcing = None
-                if self._current is None:
-                    self.set_state(NodeState.IDLE)
+            await self._spoken_run(request)

@@ -32,10 +32,17 @@ def test_identity() -> None:
 
 def test_wyoming_wiring() -> None:
     cfg = config()
-    assert cfg["ports"] == {"10300/tcp": None}
-    assert set(cfg["ports_description"]) == {"10300/tcp"}
+    assert cfg["ports"] == {"10300/tcp": None, "10380/tcp": None}
+    assert set(cfg["ports_description"]) == {"10300/tcp", "10380/tcp"}
     assert cfg["discovery"] == ["wyoming"]
     assert cfg["services"] == ["mqtt:want"]
+
+
+def test_the_dashboard_is_in_the_side_panel_through_ingress() -> None:
+    cfg = config()
+    assert cfg["ingress"] is True and cfg["ingress_port"] == 10380
+    assert cfg["panel_icon"].startswith("mdi:") and cfg["panel_title"]
+    assert cfg["schema"]["api_token"] == "password?"  # optional, shown as a password field
 
 
 def test_models_are_left_out_of_backups() -> None:

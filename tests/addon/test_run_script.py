@@ -55,6 +55,8 @@ def test_defaults(tmp_path: Path) -> None:
     assert result.argv == [
         "--uri",
         "tcp://0.0.0.0:10300",
+        "--http-port",
+        "10380",
         "--device",
         "cpu",
         "--data-dir",
@@ -235,9 +237,26 @@ def test_every_option_reaches_the_hub(tmp_path: Path) -> None:
         "log_level": "warning",
         "debug_logging": True,
     }
-    assert set(changed) == set(config()["schema"])
+    # api_token goes to the environment instead: see the test below
+    assert set(changed) | {"api_token"} == set(config()["schema"])
     for key, value in changed.items():
         assert with_llm.get(key) != value, key
         argv = run(tmp_path, {**with_llm, key: value}).argv
         assert argv is not None and argv != base, key
         hub_settings(argv)
+
+
+def test_the_api_token_reaches_the_hub_through_its_environment_only(tmp_path: Path) -> None:
+    token = "a-long-enough-api-token"
+    record = (
+        'printf "%s\\0" "$@" > "$HUB_ARGV_FILE"; '
+        'printf "%s" "${HOMEVOICE_HTTP_TOKEN:-}" > "$HUB_ARGV_FILE.token"'
+    )
+    result = run(tmp_path, options(api_token=token), fakes={"homevoice-hub": record})
+    assert result.argv is not None and not any(token in arg for arg in result.argv)
+    assert (tmp_path / "hub-argv.token").read_text() == token
+    assert token not in result.stderr  # nor in the add-on's log
+    assert hub_settings(result.argv).http_port == config()["ingress_port"] == 10380
+
+    result = run(tmp_path, options(), fakes={"homevoice-hub": record})
+    assert (tmp_path / "hub-argv.token").read_text() == ""

@@ -60,6 +60,8 @@ def homevoice_server(
         port = port or free_port()
     command = [homevoice_python(), "-m", module, "--uri", f"tcp://127.0.0.1:{port}"]
     command += ["--no-zeroconf", "--log-level", "debug", *args]
+    if module == "hub" and "--http-port" not in args:
+        command += ["--http-port", "0"]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=REPO)
