@@ -208,6 +208,7 @@ class MqttNode:
         self._outbox: asyncio.Queue[_Publish | _Subscribe] = asyncio.Queue(maxsize=1000)
         self._stopping = asyncio.Event()
         self._connected = asyncio.Event()
+        self._session_up = False  # a broker session exists: what is queued now gets sent
         self._rng = random.Random()
         self._subscriptions: dict[str, MessageHandler] = {}
         self.dropped_events = 0
@@ -228,25 +229,25 @@ class MqttNode:
         """
         new = topic_filter not in self._subscriptions
         self._subscriptions[topic_filter] = handler
-        if new and self.connected:  # otherwise the next session subscribes it
+        if new and self._session_up:  # otherwise the next session subscribes it
             self._outbox.put_nowait(_Subscribe(topic_filter))
 
     def update_state(self, **fields: Any) -> None:
         """Merge fields into the retained state and publish it (again on every reconnect)."""
         self._state.update(fields)
-        if self.connected:  # otherwise the next connect publishes the latest state
+        if self._session_up:  # otherwise the next connect publishes the latest state
             self._enqueue(self.topics.state, json.dumps(self._state), retain=True)
 
     def publish(self, topic: str, payload: str) -> bool:
         """Send a command to another device (QoS 1, not retained); False while disconnected."""
-        if not self.connected:
+        if not self._session_up:
             return False
         self._enqueue(topic, payload, retain=False, qos=1)
         return True
 
     def emit_event(self, payload: dict[str, Any]) -> None:
         """Publish one event; events while disconnected are dropped and counted."""
-        if not self.connected:
+        if not self._session_up:
             self.dropped_events += 1
             return
         self._enqueue(self.topics.event, json.dumps(payload), retain=False)
@@ -314,16 +315,19 @@ class MqttNode:
         self._stopping.set()
 
     async def _session(self, client: aiomqtt.Client) -> None:
-        await client.publish(self.topics.availability, "online", qos=1, retain=True)
-        await client.subscribe(self.topics.commands, qos=1)
-        await client.subscribe(self.topics.ha_status, qos=1)
-        for topic_filter in list(self._subscriptions):
-            await client.subscribe(topic_filter, qos=1)
-        await self._announce(client)
-        self._connected.set()
+        # From here on what is published is queued and sent after the set-up, in order; before,
+        # an event or a command in the set-up's few round trips was dropped.
+        self._session_up = True
         closing = asyncio.Event()
         tasks = TaskSet(f"mqtt {self.topics.base}")
         try:
+            await client.publish(self.topics.availability, "online", qos=1, retain=True)
+            await client.subscribe(self.topics.commands, qos=1)
+            await client.subscribe(self.topics.ha_status, qos=1)
+            for topic_filter in list(self._subscriptions):
+                await client.subscribe(topic_filter, qos=1)
+            await self._announce(client)
+            self._connected.set()
             racing = {
                 tasks.spawn(self._send(client, closing), "send", report=False),
                 tasks.spawn(self._receive(client, tasks), "receive", report=False),
@@ -333,6 +337,7 @@ class MqttNode:
             for task in done:
                 task.result()  # an MqttError here means: reconnect
         finally:
+            self._session_up = False
             self._connected.clear()
             closing.set()
             await tasks.aclose()

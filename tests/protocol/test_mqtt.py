@@ -258,3 +258,30 @@ async def test_the_send_loop_ends_even_when_the_client_swallows_its_cancellation
     task.cancel()
     done, _ = await asyncio.wait({task}, timeout=2)
     assert done, "the send loop went back to waiting for the outbox"
+
+
+async def test_what_is_published_while_the_session_sets_up_is_sent(broker: Broker) -> None:
+    """Home Assistant may ask the moment it sees `online`: an event or a device command in the
+    set-up's round trips (subscriptions, discovery) is sent after them, not dropped."""
+    mqtt = MqttNode(
+        MqttSettings(url=broker.url),
+        "n1",
+        lambda: device_discovery(TOPICS, "Node", "test", "1.0", {}),
+    )
+    for i in range(1000):  # a home's worth of state topics: the set-up takes a while
+        mqtt.subscribe(f"home/thing{i}/state", lambda _topic, _payload, _retained: None)
+    async with watching(broker.port) as watch:
+        task = asyncio.create_task(mqtt.run())
+        try:
+            await watch.wait_for(TOPICS.availability, lambda p: p == "online")
+            setting_up = not mqtt.connected
+            mqtt.emit_event({"type": "early"})
+            sent = mqtt.publish("home/thing0/set", "ON")
+            event = await watch.wait_for(TOPICS.event, timeout_s=15)
+            command = await watch.wait_for("home/thing0/set", timeout_s=15)
+        finally:
+            await mqtt.stop()
+            await bounded(task, 10)
+    assert setting_up, "the set-up was over before the test could publish: nothing was tested"
+    assert sent and json.loads(event.payload) == {"type": "early"} and command.payload == "ON"
+    assert mqtt.dropped_events == 0
