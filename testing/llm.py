@@ -58,3 +58,22 @@ async def model_server(script: Script | None = None) -> AsyncIterator[tuple[Fake
 def text(*pieces: str) -> list[dict[str, Any]]:
     """A reply of plain text, streamed in these pieces."""
     return [{"content": piece} for piece in pieces]
+
+
+def tool_call(arguments: dict[str, Any], call_id: str = "call_1") -> list[dict[str, Any]]:
+    """A reply calling the control_device tool, its arguments streamed in two pieces."""
+    raw = json.dumps(arguments)
+    half = len(raw) // 2
+    return [
+        {
+            "tool_calls": [
+                {
+                    "index": 0,
+                    "id": call_id,
+                    "type": "function",
+                    "function": {"name": "control_device", "arguments": raw[:half]},
+                }
+            ]
+        },
+        {"tool_calls": [{"index": 0, "function": {"arguments": raw[half:]}}]},
+    ]

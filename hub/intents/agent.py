@@ -12,6 +12,7 @@ import json
 import logging
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +20,7 @@ from hub.clauses import ClauseBuffer
 from hub.llm import LlmClient, LlmError, LlmSettings, Turn
 from protocol.aio import TaskSet
 
-from .actions import ACTIONS, NEEDS_VALUE, ActionRefused, describe
+from .actions import ACTIONS, NEEDS_VALUE, ActionRefused, Publish, describe
 from .registry import EntityRegistry
 
 _LOGGER = logging.getLogger(__name__)
@@ -35,6 +36,15 @@ control_device tool with an entity_id from the list below; never make up ids, an
 a device is not in the list. The current time is {now}.
 The home's devices (entity_id | name | area | kind | state):
 {entities}"""
+
+
+@dataclass(frozen=True)
+class AgentAnswer:
+    """What the model said, whether it managed, and the device commands it sent."""
+
+    handled: bool
+    text: str
+    actions: tuple[Publish, ...] = ()
 
 
 def control_tool(registry: EntityRegistry) -> dict[str, Any]:
@@ -82,20 +92,27 @@ class LlmAgent:
         """Release the HTTP session."""
         await self._client.close()
 
-    async def answer(self, text: str, conversation_id: str | None) -> tuple[bool, str]:
-        """The whole answer: (True, text), or (False, why not) when the model failed."""
-        pieces = [piece async for piece in self.respond(text, conversation_id)]
+    async def answer(self, text: str, conversation_id: str | None) -> AgentAnswer:
+        """The whole answer (handled False, and why, when the model failed) and the device
+        commands its tool calls sent."""
+        actions: list[Publish] = []
+        pieces = [piece async for piece in self.respond(text, conversation_id, actions)]
         joined = " ".join(pieces).strip()
-        return joined not in (NOT_CONFIGURED, UNREACHABLE, TOO_SLOW), joined
+        handled = joined not in (NOT_CONFIGURED, UNREACHABLE, TOO_SLOW)
+        return AgentAnswer(handled, joined, tuple(actions))
 
-    async def respond(self, text: str, conversation_id: str | None) -> AsyncIterator[str]:
-        """The answer clause by clause, as soon as each is complete; never hangs."""
+    async def respond(
+        self, text: str, conversation_id: str | None, actions: list[Publish] | None = None
+    ) -> AsyncIterator[str]:
+        """The answer clause by clause, as soon as each is complete; never hangs. The device
+        commands the model's tool calls send are added to `actions`."""
         if not self.settings.enabled:
             yield NOT_CONFIGURED
             return
         clauses: asyncio.Queue[str | None] = asyncio.Queue()
         tasks = TaskSet("llm")
-        tasks.spawn(self._converse(text, conversation_id or "", clauses), "conversation")
+        sent = actions if actions is not None else []
+        tasks.spawn(self._converse(text, conversation_id or "", clauses, sent), "conversation")
         try:
             while (clause := await clauses.get()) is not None:
                 yield clause
@@ -103,7 +120,11 @@ class LlmAgent:
             await tasks.aclose()
 
     async def _converse(
-        self, text: str, conversation_id: str, out: asyncio.Queue[str | None]
+        self,
+        text: str,
+        conversation_id: str,
+        out: asyncio.Queue[str | None],
+        actions: list[Publish],
     ) -> None:
         spoken = ClauseBuffer()
         said_anything = False
@@ -133,7 +154,7 @@ class LlmAgent:
                         break
                     messages.append(_assistant_message(turn_now))
                     messages += [
-                        self._run_tool(call.id, call.name, call.arguments)
+                        self._run_tool(call.id, call.name, call.arguments, actions)
                         for call in turn_now.tool_calls
                     ]
             emit(spoken.finish())
@@ -167,7 +188,9 @@ class LlmAgent:
             "content": SYSTEM_PROMPT.format(now=now, entities=rows or "(none)"),
         }
 
-    def _run_tool(self, call_id: str, name: str, arguments: str) -> dict[str, Any]:
+    def _run_tool(
+        self, call_id: str, name: str, arguments: str, actions: list[Publish]
+    ) -> dict[str, Any]:
         """Check a tool call and carry it out; the result tells the model what happened."""
         result: dict[str, Any]
         try:
@@ -185,6 +208,7 @@ class LlmAgent:
             message = action(entity, args.get("value"))
             if not self._publish(message.topic, message.payload):
                 raise ActionRefused("the MQTT broker is not connected")
+            actions.append(message)
             _LOGGER.info(
                 "LLM tool: %s %s -> %s %s",
                 args["action"],

@@ -34,8 +34,8 @@ async def converse(
     outcome = services.intents.handle(text, device_id=device_id)
     answer = Answer(outcome.handled, outcome.answer, outcome.intent, tuple(outcome.publishes))
     if not outcome.handled and services.agent.settings.enabled:
-        handled, spoken = await services.agent.answer(text, conversation_id or device_id)
-        answer = Answer(handled, spoken, "llm")
+        said = await services.agent.answer(text, conversation_id or device_id)
+        answer = Answer(said.handled, said.text, "llm", said.actions)
     _LOGGER.info(
         "%r -> %s (%s, %d published) in %.1f ms",
         text,

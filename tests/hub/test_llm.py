@@ -15,7 +15,7 @@ from hub.llm import LlmSettings
 from testing import client
 from testing.fakes import fake_home
 from testing.hubproc import free_port, running_hub
-from testing.llm import FakeModel, text
+from testing.llm import FakeModel, text, tool_call
 from testing.llm import model_server as serving_model
 
 Model = tuple[FakeModel, str]  # the fake server and its base URL
@@ -35,24 +35,6 @@ def agent_for(url: str, sent: list[tuple[str, str]], timeout_s: float = 5) -> Ll
         return True
 
     return LlmAgent(settings, fake_home(), publish)
-
-
-def tool_call(arguments: dict[str, Any], call_id: str = "call_1") -> list[dict[str, Any]]:
-    raw = json.dumps(arguments)
-    half = len(raw) // 2
-    return [
-        {
-            "tool_calls": [
-                {
-                    "index": 0,
-                    "id": call_id,
-                    "type": "function",
-                    "function": {"name": "control_device", "arguments": raw[:half]},
-                }
-            ]
-        },
-        {"tool_calls": [{"index": 0, "function": {"arguments": raw[half:]}}]},
-    ]
 
 
 async def test_streamed_text_comes_out_clause_by_clause(model_server: Model) -> None:
@@ -86,11 +68,12 @@ async def test_a_tool_call_is_carried_out_over_mqtt(model_server: Model) -> None
     sent: list[tuple[str, str]] = []
     agent = agent_for(url, sent)
     try:
-        handled, answer = await agent.answer("it's dark in the kitchen", "c1")
+        said = await agent.answer("it's dark in the kitchen", "c1")
     finally:
         await agent.close()
-    assert handled and answer == "Done, the kitchen light is on."
+    assert said.handled and said.text == "Done, the kitchen light is on."
     assert sent == [("zigbee2mqtt/kitchen_light/set", json.dumps({"state": "ON"}))]
+    assert [(a.topic, a.payload) for a in said.actions] == sent  # what it did is reported
     follow_up = model.requests[1]["messages"]
     assert follow_up[-2]["tool_calls"][0]["function"]["name"] == "control_device"
     assert follow_up[-1] == {"role": "tool", "tool_call_id": "call_1", "content": '{"ok": true}'}
@@ -116,13 +99,13 @@ async def test_bad_tool_calls_are_refused_and_nothing_is_published(
     sent: list[tuple[str, str]] = []
     agent = agent_for(url, sent)
     try:
-        handled, answer = await agent.answer("do something odd", "c1")
+        said = await agent.answer("do something odd", "c1")
     finally:
         await agent.close()
-    assert sent == []
+    assert sent == [] and said.actions == ()
     result = json.loads(model.requests[1]["messages"][-1]["content"])
     assert result["ok"] is False and error in result["error"]
-    assert handled and answer == "Sorry, I can't do that."
+    assert said.handled and said.text == "Sorry, I can't do that."
 
 
 async def test_short_memory_per_conversation(model_server: Model) -> None:
@@ -151,17 +134,18 @@ async def test_slow_or_broken_model_gets_an_answer_within_the_timeout(
     agent = agent_for(url, [], timeout_s=1.0)
     started = time.monotonic()
     try:
-        handled, said = await agent.answer("tell me a story", "c1")
+        said = await agent.answer("tell me a story", "c1")
     finally:
         await agent.close()
-    assert (handled, said) == (False, answer)
+    assert (said.handled, said.text) == (False, answer)
     assert time.monotonic() - started < 2.0
 
 
 async def test_model_server_down() -> None:
     agent = agent_for(f"http://127.0.0.1:{free_port()}/v1", [], timeout_s=2.0)
     try:
-        assert await agent.answer("hello", None) == (False, UNREACHABLE)
+        said = await agent.answer("hello", None)
+        assert (said.handled, said.text, said.actions) == (False, UNREACHABLE, ())
     finally:
         await agent.close()
 

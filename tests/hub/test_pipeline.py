@@ -47,7 +47,7 @@ from testing.fakes import (
     fake_services,
     utterance,
 )
-from testing.llm import model_server, text
+from testing.llm import model_server, text, tool_call
 
 KITCHEN_ON = ("zigbee2mqtt/kitchen_light/set", json.dumps({"state": "ON"}))
 SPOKEN = ["stt-start", "voice-started", "voice-stopped", "stt-end"]
@@ -508,3 +508,16 @@ async def test_the_broker_down_is_said_and_nothing_is_claimed_done() -> None:
     assert "action" not in found.stream_types and ran.result.outcome == "ok"
     assert isinstance(found.services.tts, FakeTts)
     assert " ".join(found.services.tts.rendered) == NO_BROKER
+
+
+async def test_what_the_llm_does_is_an_action_of_the_run() -> None:
+    call = tool_call({"entity_id": "0x01_light", "action": "turn_on"})
+    async with model_server([call, text("Done, the kitchen light is on.")]) as (_model, url):
+        found = scene(llm=LlmSettings(url=url, model="m"))
+        request = RunRequest(Step.INTENT, Step.INTENT, "request", text="it's dark in the kitchen")
+        ran = await run(found, request)
+    assert found.published.messages == [KITCHEN_ON]
+    assert found.stream_types == ["run-start", "intent-start", "action", "intent-end", "run-end"]
+    action = next(e for e in found.stream if isinstance(e, Action))
+    assert (action.topic, action.payload) == KITCHEN_ON
+    assert ran.result.answer is not None and ran.result.answer.intent == "llm"
