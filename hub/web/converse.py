@@ -10,7 +10,7 @@ from ..pipeline.request import RunRequest, RunResult, Step
 from ..pipeline.run import Run
 from ..satellites.session import ListenRefused
 from .context import context
-from .errors import ApiError
+from .errors import ApiError, run_failed
 from .peers import RequestPeer
 from .requests import json_object, text_field
 from .satellites import session_of
@@ -47,7 +47,7 @@ async def converse(request: web.Request) -> web.Response:
         )
         result = await Run(ctx.services, peer, run_request).execute()
     if result.error is not None:
-        raise result.error
+        raise run_failed(result.error)
     answer = result.answer
     if answer is None:
         raise ApiError(409, "cut-short", "the run was cut short by a wake-up on the satellite")

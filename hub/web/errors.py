@@ -43,6 +43,11 @@ class ApiError(Exception):
         self.message = message
 
 
+def run_failed(err: PipelineError) -> ApiError:
+    """A run's error as the HTTP answer (the run has already put it on the event stream)."""
+    return ApiError(STATUS_OF_CODE.get(err.code, 400), err.code, err.message)
+
+
 def json_error(status: int, code: str, message: str) -> web.Response:
     """The JSON error body every failure gets."""
     return web.json_response({"code": code, "message": message}, status=status)

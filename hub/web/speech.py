@@ -15,7 +15,7 @@ from protocol.run_events import SttEnd
 from ..pipeline.request import RunRequest, Step
 from ..pipeline.run import Run
 from .context import context
-from .errors import ApiError
+from .errors import ApiError, run_failed
 from .peers import RequestPeer, WavStreamPeer
 from .requests import audio_body, json_object, text_field
 
@@ -42,7 +42,7 @@ async def stt(request: web.Request) -> web.Response:
     )
     result = await run.execute()
     if result.error is not None:
-        raise result.error
+        raise run_failed(result.error)
     end = next(e for e in peer.events if isinstance(e, SttEnd))
     return web.json_response(
         {
@@ -75,7 +75,7 @@ async def tts(request: web.Request) -> web.StreamResponse:
     run = Run(ctx.services, peer, RunRequest(Step.TTS, Step.TTS, "http", text=text, voice=voice))
     result = await run.execute()
     if result.error is not None and not peer.started:
-        raise result.error
+        raise run_failed(result.error)
     if result.error is not None:
         _LOGGER.warning("HTTP tts: %s after the audio began; the WAV is cut short", result.error)
     await peer.response.write_eof()
