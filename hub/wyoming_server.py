@@ -34,11 +34,10 @@ from protocol.events import parse
 from protocol.framing import FrameLimits
 from protocol.run_events import Error, IntentEnd, PipelineEvent, Stamp, SttEnd, Wake
 from protocol.server import Connection
-from protocol.states import NodeState
 
 from .engines.errors import SttError, TtsError, WakeError
 from .errors import PipelineError
-from .pipeline.peer import AudioInbox, PeerGone, TextStream
+from .pipeline.peer import ClientPeer, PeerGone, TextStream
 from .pipeline.request import RunRequest, RunResult, Step
 from .pipeline.run import Run
 from .pipeline.services import Services
@@ -47,20 +46,14 @@ _LOGGER = logging.getLogger(__name__)
 E = TypeVar("E")
 
 
-class RequestPeer:
+class RequestPeer(ClientPeer):
     """One request's end of its run: the client's audio in, the Wyoming answer out."""
 
     def __init__(self, connection: ServiceConnection, context: dict[str, Any] | None = None):
+        super().__init__(connection.services.node_id)
         self._connection = connection
         self._context = context
-        self._node_id = connection.services.node_id
         self._audio_out: PcmFormat | None = None
-        self.inbox = AudioInbox()
-
-    @property
-    def node_id(self) -> str:
-        """The hub's own node."""
-        return self._node_id
 
     async def send(self, event: PipelineEvent) -> None:
         """The events a Wyoming client reads: transcript, detection, handled, error."""
@@ -73,17 +66,6 @@ class RequestPeer:
             await self._write(reply(text=event.answer, context=self._context).event())
         elif isinstance(event, Error):
             await self._write(WyomingError(text=event.message, code=event.code).event())
-
-    def set_state(self, state: NodeState) -> None:
-        """Nothing to show a client; the hub's activity follows the run."""
-
-    async def read_audio(self, timeout_s: float | None) -> bytes | None:
-        """The client's next chunk."""
-        return await self.inbox.get(timeout_s)
-
-    def stop_audio(self) -> None:
-        """Drop the rest."""
-        self.inbox.close()
 
     async def start_audio(self, fmt: PcmFormat) -> None:
         """`audio-start` of the synthesized speech."""
@@ -105,10 +87,6 @@ class RequestPeer:
         if self._audio_out is not None:
             self._audio_out = None
             await self._write(AudioStop().event())
-
-    async def wait_played(self, timeout_s: float) -> bool:
-        """A client plays the audio itself: it never says `played`."""
-        return False
 
     async def _write(self, event: Event) -> None:
         try:

@@ -40,15 +40,21 @@ async def cancel_and_wait(task: asyncio.Task[object], timeout_s: float | None = 
     if task.done():
         _consume(task, "failed")  # before anyone asked it to stop
         return True
+    if not await _cancelled(task, timeout_s):
+        return False
+    _consume(task, "failed while stopping")
+    return True
+
+
+async def _cancelled(task: asyncio.Task[Any], timeout_s: float | None) -> bool:
+    """Cancel `task` and wait at most `timeout_s` for its end (reported when it is late)."""
     task.cancel()
     done, _pending = await asyncio.wait({task}, timeout=timeout_s)
     if not done:
         _LOGGER.warning(
             "Task %s did not end within %g s of being cancelled", task.get_name(), timeout_s
         )
-        return False
-    _consume(task, "failed while stopping")
-    return True
+    return bool(done)
 
 
 def _consume(task: asyncio.Task[object], what: str) -> None:
@@ -106,15 +112,7 @@ class TaskSet:
 
     async def cancel(self, task: asyncio.Task[Any], timeout_s: float | None = STOP_S) -> bool:
         """Cancel one task and wait for its end, at most `timeout_s`; True once it has ended."""
-        if task.done():
-            return True
-        task.cancel()
-        done, _pending = await asyncio.wait({task}, timeout=timeout_s)
-        if not done:
-            _LOGGER.warning(
-                "Task %s did not end within %g s of being cancelled", task.get_name(), timeout_s
-            )
-        return bool(done)
+        return task.done() or await _cancelled(task, timeout_s)
 
     async def aclose(self, timeout_s: float = STOP_S) -> None:
         """Cancel every task and wait for them all, at most `timeout_s` in all."""

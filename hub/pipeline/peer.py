@@ -88,6 +88,37 @@ class AudioInbox:
         return await bounded(self._chunks.get(), timeout_s)
 
 
+class ClientPeer:
+    """The part every client request's peer shares (a Wyoming request, an HTTP request): its
+    audio through an inbox, no state of its own to show (the hub's activity follows the run),
+    and no `played`, since a client plays the audio itself. Subclasses say what `send` and the
+    audio out do."""
+
+    def __init__(self, node_id: str) -> None:
+        self._node_id = node_id
+        self.inbox = AudioInbox()
+
+    @property
+    def node_id(self) -> str:
+        """The hub's own node."""
+        return self._node_id
+
+    def set_state(self, state: NodeState) -> None:
+        """Nothing to show a client."""
+
+    async def read_audio(self, timeout_s: float | None) -> bytes | None:
+        """The client's next chunk."""
+        return await self.inbox.get(timeout_s)
+
+    def stop_audio(self) -> None:
+        """Drop the rest."""
+        self.inbox.close()
+
+    async def wait_played(self, timeout_s: float) -> bool:
+        """A client never says `played`."""
+        return False
+
+
 class TextStream:
     """Text that arrives in pieces (`synthesize-chunk`, LLM tokens), read as it comes."""
 

@@ -3,7 +3,6 @@ intents and the LLM, the VAD, and the event stream with the hub's activity."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -71,25 +70,22 @@ class VoiceActivity(Protocol):
 
 
 class VadPool:
-    """VAD models for the streams that need one, reused across runs (loading one costs)."""
+    """VAD models for the streams that need one, reused across runs (loading one costs).
+    Used from the event loop only."""
 
     def __init__(self, make: Callable[[], VoiceActivity]) -> None:
         self._make = make
         self._free: list[VoiceActivity] = []
-        self._lock = threading.Lock()
 
     def take(self) -> VoiceActivity:
         """A VAD reset for a new stream; give it back with `give_back`."""
-        with self._lock:
-            vad = self._free.pop() if self._free else None
-        vad = vad or self._make()
+        vad = self._free.pop() if self._free else self._make()
         vad.reset()
         return vad
 
     def give_back(self, vad: VoiceActivity) -> None:
-        """The stream has ended."""
-        with self._lock:
-            self._free.append(vad)
+        """The stream has ended (and no call into it is in flight)."""
+        self._free.append(vad)
 
 
 @dataclass

@@ -9,39 +9,25 @@ from aiohttp import web
 
 from protocol.audio import PcmFormat
 from protocol.run_events import PipelineEvent
-from protocol.states import NodeState
 
-from ..pipeline.peer import AudioInbox, PeerGone
+from ..pipeline.peer import ClientPeer, PeerGone
 
 UNKNOWN_SIZE = 0xFFFFFFFF  # a streamed WAV's sizes are not known when its header goes out
 
 
-class RequestPeer:
+class RequestPeer(ClientPeer):
     """Audio given up front; the run's events kept for the answer."""
 
     def __init__(self, node_id: str, audio: list[bytes] | None = None) -> None:
-        self._node_id = node_id
-        self.inbox = AudioInbox()
+        super().__init__(node_id)
         for pcm in audio or []:
             self.inbox.put(pcm)
         self.inbox.end()
         self.events: list[PipelineEvent] = []
 
-    @property
-    def node_id(self) -> str:
-        return self._node_id
-
     async def send(self, event: PipelineEvent) -> None:
+        """Kept: the handler answers from them."""
         self.events.append(event)
-
-    def set_state(self, state: NodeState) -> None:
-        """Nothing to show: the hub's activity follows the run."""
-
-    async def read_audio(self, timeout_s: float | None) -> bytes | None:
-        return await self.inbox.get(timeout_s)
-
-    def stop_audio(self) -> None:
-        self.inbox.close()
 
     async def start_audio(self, fmt: PcmFormat) -> None:
         """No audio goes back on these requests."""
@@ -51,9 +37,6 @@ class RequestPeer:
 
     async def end_audio(self) -> None:
         """No audio goes back on these requests."""
-
-    async def wait_played(self, timeout_s: float) -> bool:
-        return False
 
 
 def wav_header(fmt: PcmFormat, data_bytes: int = UNKNOWN_SIZE) -> bytes:

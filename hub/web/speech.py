@@ -4,6 +4,7 @@ of the pipeline on the hub's node, so it shows in the events, the history and th
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 
@@ -29,9 +30,9 @@ async def stt(request: web.Request) -> web.Response:
     if engine is None:
         raise ApiError(503, "stt-disabled", "speech-to-text is turned off on this hub")
     started = time.perf_counter()
-    pcm, fmt = audio_body(await request.read(), dict(request.query))
-    converter = PcmConverter(fmt)
-    pcm16 = converter.convert(pcm) + converter.flush()
+    body = await request.read()
+    # up to http.max_body_kb of audio parsed and resampled: off the event loop
+    pcm16 = await asyncio.to_thread(_to_stt_audio, body, dict(request.query))
     if not pcm16:
         raise ApiError(400, "no-audio", "the body holds no audio")
     engine.check_length(len(pcm16))
@@ -56,6 +57,13 @@ async def stt(request: web.Request) -> web.Response:
             "run_id": run.id,
         }
     )
+
+
+def _to_stt_audio(body: bytes, query: dict[str, str]) -> bytes:
+    """The body's audio as 16 kHz mono 16-bit PCM (ApiError when it is not audio)."""
+    pcm, fmt = audio_body(body, query)
+    converter = PcmConverter(fmt)
+    return converter.convert(pcm) + converter.flush()
 
 
 async def tts(request: web.Request) -> web.StreamResponse:
