@@ -15,7 +15,7 @@ import types
 import typing
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 
 from .clock import Instant
 
@@ -331,7 +331,6 @@ EVENT_TYPES: dict[Stage, type[PipelineEvent]] = {
         TimerFinished,
     )
 }
-E = TypeVar("E", bound=PipelineEvent)
 
 
 def from_json(data: object) -> PipelineEvent:

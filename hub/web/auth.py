@@ -16,7 +16,7 @@ from .errors import Handler, json_error
 TOKEN_ENV = "HOMEVOICE_HTTP_TOKEN"
 OPEN_PATHS = ("/health",)  # liveness, for health checks that carry no token
 # The dashboard's page and files hold no data: the page asks for the token and sends it.
-PAGE_PATHS = ("/", "/favicon.ico")
+PAGE_PATHS = ("/",)
 PAGE_PREFIX = "/static/"
 
 MIN_TOKEN_CHARS = 16

@@ -4,7 +4,6 @@ what readiness depends on."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -33,7 +32,6 @@ class WebContext:
     mqtt: MqttNode | None = None
     zeroconf: ZeroconfAnnouncer | None = None
     started_monotonic: float = field(default_factory=time.monotonic)
-    wyoming_connections: Callable[[], int] = lambda: 0
 
     @property
     def services(self) -> Services:
