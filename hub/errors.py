@@ -18,3 +18,8 @@ class PipelineError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+
+class ModelError(Exception):
+    """A model cannot be used (not found, not what its package ships); the message names it
+    and says what to do."""

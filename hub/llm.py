@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 
 import aiohttp
 
-from protocol.settings import check
+from protocol.settings import check, secret
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ class LlmSettings:
 
     url: str = ""  # e.g. http://localhost:11434/v1 (Ollama) or http://host:8080/v1
     model: str = ""
-    api_key: str = ""
+    api_key: str = secret()
     timeout_s: float = 10.0
     temperature: float = 0.3
     max_tokens: int = 300

@@ -10,14 +10,20 @@ import importlib.util
 import logging
 import os
 import shutil
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .checksums import KNOWN_STT, KNOWN_VOICES, KnownFiles, verify
+from .errors import ModelError
+
+__all__ = ["ModelError", "ModelNotFound"]
+
 _LOGGER = logging.getLogger(__name__)
 
 
-class ModelNotFound(LookupError):
+class ModelNotFound(ModelError, LookupError):
     """No model of that name anywhere we looked; `looked` lists the places."""
 
     def __init__(self, kind: str, name: str, looked: list[str], hint: str = "") -> None:
@@ -72,7 +78,7 @@ def resolve_stt_model(name: str, data_dirs: list[Path], allow_download: bool = F
     explicit = Path(name).expanduser()
     if explicit.is_absolute() or name.startswith(".") or os.sep in name:
         if _is_ct2_dir(explicit):
-            return explicit
+            return _found(_STT, name, explicit, "the path given")
         raise ModelNotFound(
             "speech-to-text model", name, [f"{explicit} (needs model.bin + config.json)"]
         )
@@ -80,13 +86,15 @@ def resolve_stt_model(name: str, data_dirs: list[Path], allow_download: bool = F
         for candidate in (data_dir / name, data_dir / f"faster-whisper-{name}"):
             looked.append(str(candidate))
             if _is_ct2_dir(candidate):
-                return candidate
+                return _found(_STT, name, candidate, f"data directory {data_dir}")
     if name in _STT_PACKAGES:
         module, getter = _STT_PACKAGES[name]
         looked.append(f"Python package {module}")
         path = _package_path(module, getter)
         if path is not None and _is_ct2_dir(path):
-            return path
+            return _found(
+                _STT, name, path, f"Python package {module}", KNOWN_STT.get(name), data_dirs
+            )
     if name in _SPLIT_STT_PACKAGES and data_dirs:
         modules = _SPLIT_STT_PACKAGES[name]
         looked.append(f"Python packages {' + '.join(modules)}")
@@ -101,13 +109,23 @@ def resolve_stt_model(name: str, data_dirs: list[Path], allow_download: bool = F
                 f"Cannot write the joined model to {target}: {err}",
             ) from err
         if assembled is not None:
-            return assembled
+            return _found(
+                _STT,
+                name,
+                assembled,
+                f"Python packages {' + '.join(modules)}, joined",
+                KNOWN_STT.get(name),
+                data_dirs,
+            )
     if allow_download and data_dirs:
         from faster_whisper.utils import download_model
 
         target = data_dirs[0] / f"faster-whisper-{name}"
-        _LOGGER.info("Downloading speech-to-text model %s to %s", name, target)
-        return Path(download_model(name, output_dir=str(target)))
+        _LOGGER.info("Downloading speech-to-text model %s to %s (needs internet)", name, target)
+        started = time.perf_counter()
+        downloaded = Path(download_model(name, output_dir=str(target)))
+        _LOGGER.info("Downloaded %s in %.1f s", name, time.perf_counter() - started)
+        return _found(_STT, name, downloaded, "download")
     packages = ", ".join(
         [f"{n} ({m})" for n, (m, _) in _STT_PACKAGES.items()]
         + [f"{n} ({' + '.join(ms)})" for n, ms in _SPLIT_STT_PACKAGES.items()]
@@ -119,6 +137,44 @@ def resolve_stt_model(name: str, data_dirs: list[Path], allow_download: bool = F
         f"Install a model package ({packages}), put a CTranslate2 model directory in a data "
         "directory, or allow downloads (allow_download: true).",
     )
+
+
+_STT = "speech-to-text model"
+_VOICE = "voice"
+
+
+def model_size_bytes(path: Path) -> int:
+    """The bytes of a model: a directory's files, or a voice's .onnx and its .onnx.json."""
+    if path.is_dir():
+        return sum(f.stat().st_size for f in path.iterdir() if f.is_file())
+    files = [path, Path(f"{path}.json")]
+    return sum(f.stat().st_size for f in files if f.is_file())
+
+
+def _found(
+    kind: str,
+    name: str,
+    path: Path,
+    source: str,
+    known: KnownFiles | None = None,
+    data_dirs: list[Path] | None = None,
+) -> Path:
+    """Log where a model comes from and how big it is; check a pinned package's files."""
+    _LOGGER.info(
+        "%s %s: from %s (%s, %.1f MB)",
+        kind.capitalize(),
+        name,
+        source,
+        path,
+        model_size_bytes(path) / 1e6,
+    )
+    if known is not None:
+        verify(kind, name, path if path.is_dir() else path.parent, known, _cache_dir(data_dirs))
+    return path
+
+
+def _cache_dir(data_dirs: list[Path] | None) -> Path | None:
+    return data_dirs[0] if data_dirs else None
 
 
 def _package_dir(module: str) -> Path | None:
@@ -146,16 +202,29 @@ def assemble_split_model(modules: tuple[str, ...], target: Path) -> Path | None:
     model_bin = target / "model.bin"
     if _is_ct2_dir(target) and model_bin.stat().st_size == expected:
         return target
-    _LOGGER.info("Joining %d model parts into %s (once)", len(parts), target)
+    _LOGGER.info(
+        "Joining %d model parts (%.1f MB) into %s (once)", len(parts), expected / 1e6, target
+    )
+    started = time.perf_counter()
     target.mkdir(parents=True, exist_ok=True)
     for extra in (f for f in files if not f.name.startswith("model.bin")):
         shutil.copyfile(extra, target / extra.name)
     partial = target / "model.bin.partial"
+    written = 0
     with open(partial, "wb") as out:
-        for part in parts:
+        for number, part in enumerate(parts, 1):
             with open(part, "rb") as source:
                 shutil.copyfileobj(source, out, 16 * 1024 * 1024)
+            written += part.stat().st_size
+            _LOGGER.info(
+                "Joined part %d of %d: %.1f of %.1f MB",
+                number,
+                len(parts),
+                written / 1e6,
+                expected / 1e6,
+            )
     partial.replace(model_bin)
+    _LOGGER.info("Joined %s in %.1f s", model_bin, time.perf_counter() - started)
     return target
 
 
@@ -169,26 +238,29 @@ def resolve_piper_voice(name: str, data_dirs: list[Path], allow_download: bool =
     explicit = Path(name).expanduser()
     if name.endswith(".onnx") or os.sep in name:
         if usable(explicit):
-            return explicit
+            return _found(_VOICE, name, explicit, "the path given")
         raise ModelNotFound("voice", name, [f"{explicit} (needs {explicit.name}.json beside it)"])
     for data_dir in data_dirs:
         candidate = data_dir / f"{name}.onnx"
         looked.append(str(candidate))
         if usable(candidate):
-            return candidate
+            return _found(_VOICE, name, candidate, f"data directory {data_dir}")
     if name in _VOICE_PACKAGES:
         module, getter = _VOICE_PACKAGES[name]
         looked.append(f"Python package {module}")
         path = _package_path(module, getter)
         if path is not None and usable(path):
-            return path
+            known = KNOWN_VOICES.get(name)
+            return _found(_VOICE, name, path, f"Python package {module}", known, data_dirs)
     if allow_download and data_dirs:
         from piper.download_voices import download_voice
 
-        _LOGGER.info("Downloading voice %s to %s", name, data_dirs[0])
+        _LOGGER.info("Downloading voice %s to %s (needs internet)", name, data_dirs[0])
+        started = time.perf_counter()
         data_dirs[0].mkdir(parents=True, exist_ok=True)
         download_voice(name, data_dirs[0])
-        return data_dirs[0] / f"{name}.onnx"
+        _LOGGER.info("Downloaded %s in %.1f s", name, time.perf_counter() - started)
+        return _found(_VOICE, name, data_dirs[0] / f"{name}.onnx", "download")
     packages = ", ".join(f"{n} ({m})" for n, (m, _) in _VOICE_PACKAGES.items())
     raise ModelNotFound(
         "voice",

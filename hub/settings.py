@@ -10,7 +10,7 @@ from protocol.framing import FrameLimits
 from protocol.logs import LEVELS
 from protocol.mqtt import MqttSettings
 from protocol.server import TcpUri
-from protocol.settings import check
+from protocol.settings import check, secret
 
 from .llm import LlmSettings
 
@@ -258,7 +258,8 @@ class HomeSettings:
 class HttpSettings:
     """The HTTP API and dashboard on `http_port`."""
 
-    token_file: str = ""  # the bearer token, from this file (or HOMEVOICE_HTTP_TOKEN)
+    token: str = secret()  # the bearer token (better from HOMEVOICE_HTTP_TOKEN or token_file)
+    token_file: str = ""  # the bearer token, from this file
     max_body_kb: int = 16384
     timeout_s: float = 60.0
 

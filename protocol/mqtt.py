@@ -11,20 +11,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import logging
 import random
 import re
 import ssl
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlparse
 
 import aiomqtt
 
 from .aio import TaskSet, bounded
-from .settings import check
+from .settings import check, secret
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -38,6 +39,8 @@ class MqttSettings:
     """Where the broker is and how this node names its topics."""
 
     url: str = "none"
+    username: str = ""
+    password: str = secret()
     topic_prefix: str = "homevoice"
     node_id: str = ""
     discovery_prefix: str = "homeassistant"
@@ -52,7 +55,13 @@ class MqttSettings:
             try:
                 BrokerAddress.parse(self.url)
             except ValueError as err:
-                check(False, "mqtt.url", self.url, str(err))
+                check(False, "mqtt.url", redact_url(self.url), str(err))
+            check(
+                not self.password or bool(self.broker().username),
+                "mqtt.password",
+                "***",
+                "needs a user name too (mqtt.username, or user:pass@ in mqtt.url)",
+            )
         check(
             bool(self.topic_prefix)
             and "+" not in self.topic_prefix
@@ -83,6 +92,20 @@ class MqttSettings:
         """False when MQTT is turned off (`none`)."""
         return self.url != "none"
 
+    def broker(self) -> BrokerAddress:
+        """The broker: `url`, with `username` and `password` in place of the URL's own."""
+        address = BrokerAddress.parse(self.url)
+        return dataclasses.replace(
+            address,
+            username=self.username or address.username,
+            password=self.password or address.password,
+        )
+
+
+def redact_url(url: str) -> str:
+    """The URL with the password of its user part (`user:pass@`) replaced by `***`."""
+    return re.sub(r"^([a-z]+://[^:/@]*):[^@/]*@", r"\1:***@", url)
+
 
 @dataclass(frozen=True)
 class BrokerAddress:
@@ -91,7 +114,7 @@ class BrokerAddress:
     host: str
     port: int
     username: str | None
-    password: str | None
+    password: str | None = field(repr=False)
     tls: bool
 
     @staticmethod
@@ -199,7 +222,7 @@ class MqttNode:
         discovery: Callable[[], dict[str, Any]],
         on_command: CommandHandler | None = None,
     ) -> None:
-        self.broker = BrokerAddress.parse(settings.url)
+        self.broker = settings.broker()
         self.settings = settings
         self.topics = NodeTopics(settings.topic_prefix, node_id, settings.discovery_prefix)
         self._discovery = discovery

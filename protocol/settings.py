@@ -13,6 +13,9 @@ import yaml
 
 T = TypeVar("T")
 
+# `field(metadata=SECRET, repr=False)`: a password or token; its value is never shown.
+SECRET = {"secret": True}
+
 
 class SettingsError(ValueError):
     """A setting with a bad value; `key` is dotted (`stt.beam_size`)."""
@@ -22,6 +25,16 @@ class SettingsError(ValueError):
         self.key = key
         self.value = value
         self.reason = reason
+
+
+def secret(default: str = "") -> Any:
+    """A dataclass field for a secret: not in repr, never in an error message."""
+    return dataclasses.field(default=default, repr=False, metadata=SECRET)
+
+
+def is_secret(field: dataclasses.Field[Any]) -> bool:
+    """Whether the field holds a secret."""
+    return bool(field.metadata.get("secret"))
 
 
 def load_yaml(path: Path) -> dict[str, Any]:
@@ -70,9 +83,14 @@ def build(cls: type[T], raw: Any, prefix: str = "") -> T:
                 _join(prefix, str(key)), raw[key], f"unknown setting (known: {known})"
             )
     values: dict[str, Any] = {}
-    for name in fields:
+    for name, field in fields.items():
         if name in raw:
-            values[name] = _coerce(hints[name], raw[name], _join(prefix, name))
+            try:
+                values[name] = _coerce(hints[name], raw[name], _join(prefix, name))
+            except SettingsError as err:
+                if is_secret(field):
+                    raise SettingsError(err.key, "***", err.reason) from None
+                raise
     try:
         return cls(**values)
     except SettingsError as err:

@@ -15,14 +15,14 @@ import dataclasses
 import re
 import sys
 import typing
-from collections.abc import Iterator
 from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from hub.__main__ import parser as hub_parser
+from hub.cli import parser as hub_parser
 from hub.settings import HubSettings
-from satellite.__main__ import parser as satellite_parser
+from protocol.environment import leaves
+from satellite.cli import parser as satellite_parser
 from satellite.settings import SatelliteSettings
 
 REPO = Path(__file__).resolve().parent.parent
@@ -51,6 +51,9 @@ MEANINGS = {
     "stt.language": "language for multilingual models (English-only models ignore it)",
     "stt.beam_size": "beam search width, 1..10 (1 = greedy, fastest)",
     "mqtt.discovery_prefix": "Home Assistant's discovery prefix",
+    "mqtt.username": "user name on the broker (instead of user@ in mqtt.url)",
+    "mqtt.password": "password on the broker (instead of user:pass@ in mqtt.url)",
+    "http.token": "the API's bearer token (at least 16 characters); empty: the API is open",
     "mqtt.keepalive_s": "MQTT keepalive, 15..3600 s",
     "home.max_entities": "the most devices learned from discovery",
     "llm.url": "OpenAI-compatible API for what the local sentences do not match; empty = off",
@@ -84,6 +87,7 @@ class Row:
     """One setting of one program."""
 
     key: str
+    variable: str
     type_name: str
     default: str
     flag: str
@@ -122,23 +126,6 @@ def _default_text(value: Any) -> str:
     return f"`{value}`"
 
 
-def fields(cls: type, prefix: str = "") -> Iterator[tuple[str, Any, Any]]:
-    """(dotted key, type hint, default) for every leaf setting of `cls`."""
-    hints = typing.get_type_hints(cls)
-    for field in dataclasses.fields(cls):
-        hint = hints[field.name]
-        if dataclasses.is_dataclass(hint):
-            yield from fields(hint, f"{prefix}{field.name}.")  # type: ignore[arg-type]
-            continue
-        if field.default is not dataclasses.MISSING:
-            default = field.default
-        elif field.default_factory is not dataclasses.MISSING:
-            default = field.default_factory()
-        else:
-            default = None
-        yield f"{prefix}{field.name}", hint, default
-
-
 def example_comments(path: Path) -> dict[str, str]:
     """`dotted.key` → the comment on its line in an example YAML file."""
     comments: dict[str, str] = {}
@@ -170,11 +157,14 @@ def rows(program: str) -> list[Row]:
     comments = example_comments(example)
     by_key = {key: flag for flag, key in flags.items()}
     found = []
-    for key, hint, default in fields(cls):
+    for leaf in leaves(cls):
+        key = leaf.key
         meaning = MEANINGS.get(key) or comments.get(key, "")
-        shown = DEFAULTS.get((program, key)) or _default_text(default)
+        if leaf.secret:
+            meaning = f"**secret**: {meaning}; best from `{leaf.variable}_FILE`"
+        shown = DEFAULTS.get((program, key)) or _default_text(leaf.default)
         flag = f"`{by_key[key]}`" if key in by_key else ""
-        found.append(Row(key, _type_name(hint), shown, flag, meaning))
+        found.append(Row(key, f"`{leaf.variable}`", _type_name(leaf.hint), shown, flag, meaning))
     return found
 
 
@@ -184,35 +174,49 @@ def render() -> str:
         "# Settings reference",
         "",
         "Generated from the settings code by `python -m tools.settings_reference --write`; a test",
-        "fails when this file differs from the code. Every setting can go in the YAML file given",
-        "with `--config` (nested keys: `stt.model` is `stt: {model: …}`); a flag overrides the",
-        "file. No setting is read from environment variables, but the hub's HTTP token: ",
-        "`HOMEVOICE_HTTP_TOKEN` (else the file `http.token_file`). Examples with comments:",
-        "[`config/hub.yaml`](../config/hub.yaml) and "
+        "fails when this file differs from the code.",
+        "",
+        "Every setting can be given three ways, and the first of these that sets it wins:",
+        "",
+        "1. a **flag** on the command line (the column *flag*; not every setting has one);",
+        "2. an **environment variable**, `HOMEVOICE_<SECTION>_<KEY>` (the column *environment*),",
+        "   or the same name with `_FILE` added, naming a file that holds the value (Docker",
+        "   secrets, systemd credentials): `HOMEVOICE_MQTT_PASSWORD_FILE=/run/secrets/mqtt`;",
+        "3. the **YAML file** given with `--config` (nested keys: `stt.model` is",
+        "   `stt: {model: …}`);",
+        "",
+        "then the default. In the environment, `true`/`false` (also 1/0, yes/no, on/off) are",
+        "yes and no, a list is `a,b` or `[a, b]`, a mapping is YAML or JSON. Secrets (passwords,",
+        "tokens, keys) never appear in an error, a log line or `/api`; give them through the",
+        "environment or a file, never a flag (`ps` shows every process's flags). A variable",
+        "`HOMEVOICE_…` that is no setting but close to one is named in a warning at start.",
+        "Hub and satellite read the same names: on a machine that runs both, give each its own.",
+        "Examples with comments: [`config/hub.yaml`](../config/hub.yaml) and "
         "[`config/satellite.yaml`](../config/satellite.yaml).",
         "",
     ]
     titles = {"hub": "Hub (`homevoice-hub`)", "satellite": "Satellite (`homevoice-satellite`)"}
     for program, title in titles.items():
-        out += [f"## {title}", "", "| YAML key | flag | type | default | meaning |"]
-        out += ["|---|---|---|---|---|"]
+        out += [f"## {title}", "", "| YAML key | environment | flag | type | default | meaning |"]
+        out += ["|---|---|---|---|---|---|"]
         for row in rows(program):
             meaning = row.meaning.replace("|", "\\|")
             out.append(
-                f"| `{row.key}` | {row.flag} | {row.type_name} | {row.default} | {meaning} |"
+                f"| `{row.key}` | {row.variable} | {row.flag} | {row.type_name} | {row.default} "
+                f"| {meaning} |"
             )
         out.append("")
     return "\n".join(out)
 
 
 def parser_flags(program: str) -> set[str]:
-    """Every option of the program's command line, but `--config` and `--help`."""
+    """Every option of the program's command line, but `--config`, `--help` and `--version`."""
     parser: argparse.ArgumentParser = hub_parser() if program == "hub" else satellite_parser()
     return {
         option
         for action in parser._actions
         for option in action.option_strings
-        if option.startswith("--") and option not in ("--config", "--help")
+        if option.startswith("--") and option not in ("--config", "--help", "--version")
     }
 
 

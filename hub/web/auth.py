@@ -1,11 +1,10 @@
-"""The bearer token that guards the API: from a file (`http.token_file`) or the environment
-(`HOMEVOICE_HTTP_TOKEN`), never from the command line, where `ps` would show it."""
+"""The bearer token that guards the API: `http.token` (best from `HOMEVOICE_HTTP_TOKEN` or
+`HOMEVOICE_HTTP_TOKEN_FILE`) or the file `http.token_file`; never on the command line, where
+`ps` would show it."""
 
 from __future__ import annotations
 
 import hmac
-import os
-from collections.abc import Mapping
 from pathlib import Path
 
 from aiohttp import web
@@ -13,7 +12,6 @@ from aiohttp.typedefs import Middleware
 
 from .errors import Handler, json_error
 
-TOKEN_ENV = "HOMEVOICE_HTTP_TOKEN"
 OPEN_PATHS = ("/health",)  # liveness, for health checks that carry no token
 # The dashboard's page and files hold no data: the page asks for the token and sends it.
 PAGE_PATHS = ("/",)
@@ -26,10 +24,11 @@ class TokenError(ValueError):
     """The token file cannot be read, or the token is too short to be worth having."""
 
 
-def load_token(token_file: str, environ: Mapping[str, str] = os.environ) -> str | None:
-    """The configured token, or None when the API is open; TokenError saying what is wrong."""
-    token = environ.get(TOKEN_ENV, "").strip()
-    source = TOKEN_ENV
+def load_token(token: str, token_file: str) -> str | None:
+    """The configured token (`token`, else the file's), or None when the API is open;
+    TokenError saying what is wrong."""
+    token = token.strip()
+    source = "http.token"
     if not token and token_file:
         path = Path(token_file).expanduser()
         try:

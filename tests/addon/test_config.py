@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from hub.__main__ import parser
+from hub.cli import parser
 from hub.settings import ControlMode
 
 from .files import ADDON, config, load_yaml, project_version

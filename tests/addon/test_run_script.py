@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from hub.__main__ import parser, settings_from_args
+from hub.cli import parser, settings_from_args
 from hub.settings import ControlMode, HubSettings
 from protocol.mqtt import BrokerAddress
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from hub.__main__ import parser, settings_from_args
+from hub.cli import parser, settings_from_args
 from tests.conftest import REPO
 from tests.packaging.sources import instructions, stages
 

@@ -18,7 +18,7 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from hub.__main__ import parser, settings_from_args
+from hub.cli import parser, settings_from_args
 from tests.conftest import REPO
 from tests.packaging.sources import (
     DOCKERFILE,

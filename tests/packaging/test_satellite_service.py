@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from protocol.settings import build, load_yaml
-from satellite.__main__ import parser
+from satellite.cli import parser
 from satellite.settings import SatelliteSettings
 from tests.conftest import REPO
 from tests.packaging.sources import code_blocks, shell_lines

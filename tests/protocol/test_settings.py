@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from hub.__main__ import parser, settings_from_args
+from hub.cli import parser, settings_from_args
 from hub.settings import ControlMode, Device, HubSettings
 from protocol.settings import SettingsError, build, load_yaml
 from tests.conftest import REPO

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from protocol.settings import SettingsError, build, load_yaml
-from satellite.__main__ import main, parser, settings_from_args
+from satellite.cli import main, parser, settings_from_args
 from satellite.settings import SatelliteSettings, WakeEngineName
 from tests.conftest import REPO
 
