@@ -81,6 +81,8 @@ def expected(home: Home) -> dict[str, list[str]]:
         ".github/workflows/images.yaml": [f"  REGISTRY: {home.registry}\n"],
         "README.md": [home.url, home.store_link, home.hub_image],
         "addon/DOCS.md": [home.url, home.store_link],
+        # Named in passing: checked for strays and rewritten, nothing required.
+        "addon/CHANGELOG.md": [],
     }
 
 
@@ -134,19 +136,16 @@ def set_home(url: str, root: Path = REPO) -> list[Path]:
     new = Home.parse(url)
     old = read_home(root)
     changed: list[Path] = []
-    replacements = [
-        (old.store_link, new.store_link),
-        (old.url, new.url),
-        (f"{old.registry}/", f"{new.registry}/"),
-    ]
+    # The store link first: it holds the URL percent-encoded. The registry where it ends a name
+    # (ghcr.io/OWNER/..., or REGISTRY: ghcr.io/OWNER).
+    registry = re.compile(rf"{re.escape(old.registry)}(?=[/\s\"'`]|$)", re.MULTILINE)
     for path in [PYPROJECT, *expected(old)]:
         file = root / path
         if not file.is_file():
             continue
         text = file.read_text(encoding="utf-8")
-        updated = text
-        for before, after in replacements:
-            updated = updated.replace(before, after)
+        updated = text.replace(old.store_link, new.store_link).replace(old.url, new.url)
+        updated = registry.sub(new.registry, updated)
         if updated != text:
             file.write_text(updated, encoding="utf-8")
             changed.append(file)

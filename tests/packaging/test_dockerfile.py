@@ -269,22 +269,22 @@ def test_the_cuda_pair_is_pinned_exactly(found: list[Instruction]) -> None:
         for c in dockerfile_pip_commands(found)
         if c.verb == "install" and any("onnxruntime-gpu" in t for t in c.targets)
     ]
-    pins = {canonicalize_name(Requirement(t).name): Requirement(t) for t in pair.targets}
+    pins = {str(canonicalize_name(Requirement(t).name)): Requirement(t) for t in pair.targets}
     assert set(pins) == {"ctranslate2", "onnxruntime-gpu"}, "both in one pip install"
-    versions = {}
+    versions: dict[str, str] = {}
     for name, requirement in pins.items():
-        [spec] = requirement.specifier
-        assert spec.operator == "==" and re.fullmatch(r"\d+\.\d+\.\d+", spec.version), (
+        [pin] = requirement.specifier
+        assert pin.operator == "==" and re.fullmatch(r"\d+\.\d+\.\d+", pin.version), (
             f"{requirement}: pin one exact version"
         )
-        versions[name] = spec.version
+        versions[name] = pin.version
     assert versions["ctranslate2"].startswith("4."), "CTranslate2 4.x loads CUDA 12's cuBLAS"
     assert Version(versions["onnxruntime-gpu"]) < Version(FIRST_CUDA13_ONNXRUNTIME_GPU)
     # The pinned CTranslate2 is one that the installed faster-whisper accepts.
     for spec in installed_requirements("faster-whisper"):
-        requirement = Requirement(spec)
-        if canonicalize_name(requirement.name) == "ctranslate2":
-            assert requirement.specifier.contains(versions["ctranslate2"]), requirement
+        needed = Requirement(spec)
+        if canonicalize_name(needed.name) == "ctranslate2":
+            assert needed.specifier.contains(versions["ctranslate2"]), needed
 
 
 def hadolint() -> Path | None:

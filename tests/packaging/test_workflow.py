@@ -64,8 +64,8 @@ def test_actionlint_finds_nothing() -> None:
 
 
 def test_it_runs_on_a_release_tag_only(workflow: dict[str, Any]) -> None:
-    # YAML 1.1 reads the key `on` as True.
-    triggers = workflow.get("on", workflow.get(True))
+    on_key: Any = True  # YAML 1.1 reads the key `on` as True
+    triggers = workflow.get("on", workflow.get(on_key))
     assert triggers == {"push": {"tags": ["v*"]}}
     assert workflow["permissions"] == {"contents": "read"}, "jobs ask for more themselves"
 
