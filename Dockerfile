@@ -38,7 +38,8 @@ FROM base-${BASE}
 ARG BASE
 
 LABEL org.opencontainers.image.title="homevoice-hub" \
-      org.opencontainers.image.description="homevoice hub: Wyoming speech-to-text, text-to-speech, wake word and conversation"
+      org.opencontainers.image.description="homevoice hub: Wyoming speech-to-text, text-to-speech, wake word and conversation" \
+      org.opencontainers.image.source="https://github.com/homevoice/homevoice"
 
 ENV PATH="/opt/venv/bin:${PATH}" \
     PYTHONUNBUFFERED=1 \
@@ -49,13 +50,18 @@ ENV PATH="/opt/venv/bin:${PATH}" \
 # from the build context mounted for this step only: no copy of the source stays in the image.
 # onnxruntime and onnxruntime-gpu are the same `onnxruntime` module: the CUDA image replaces one
 # with the other (pip would otherwise install both, and either could win).
+# The CUDA pair is pinned exactly, both built for CUDA 12 and cuDNN 9 as this base image has:
+# CTranslate2 4.8.5 (faster-whisper's engine; its wheel loads libcublas.so.12, and it is the
+# version the tests run against) and onnxruntime-gpu 1.26.0 (Piper), the last release built for
+# CUDA 12: 1.27.0 and later depend on the cu13 NVIDIA packages. A newer pair is chosen by hand,
+# both at once, after the hub has run on a GPU with it.
 WORKDIR /usr/src/homevoice
 # hadolint ignore=DL3013
 RUN --mount=type=bind,target=/usr/src/homevoice,rw \
     pip install --no-cache-dir ".[hub,models]" \
     && if [ "${BASE}" = "cuda" ]; then \
         pip uninstall -y onnxruntime \
-        && pip install --no-cache-dir "onnxruntime-gpu>=1.19,<1.27"; \
+        && pip install --no-cache-dir "ctranslate2==4.8.5" "onnxruntime-gpu==1.26.0"; \
     fi
 
 RUN groupadd --system --gid 10300 homevoice \

