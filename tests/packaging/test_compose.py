@@ -81,8 +81,19 @@ def test_the_command_starts_with_the_images_defaults(hub: dict[str, Any]) -> Non
 
 
 def test_mqtt_comes_from_the_environment_with_none_by_default(hub: dict[str, Any]) -> None:
-    command = hub["command"]
-    assert re.fullmatch(r"\$\{\w+:-none\}", command[command.index("--mqtt") + 1])
+    assert not any("mqtt" in str(part).lower() for part in hub["command"]), "ps shows flags"
+    environment = hub["environment"]
+    assert environment["HOMEVOICE_MQTT_URL"] == "${HOMEVOICE_MQTT_URL:-none}"
+    for name in ("HOMEVOICE_MQTT_USERNAME", "HOMEVOICE_MQTT_PASSWORD", "HOMEVOICE_HTTP_TOKEN"):
+        assert environment[name] == f"${{{name}:-}}"
+    # What the hub reads from it: no MQTT by default, and the broker with its login when set.
+    defaults = {name: "none" if name.endswith("_URL") else "" for name in environment}
+    args = parser().parse_args(with_defaults(hub["command"]))
+    assert settings_from_args(args, defaults).mqtt.enabled is False
+    given = {**defaults, "HOMEVOICE_MQTT_URL": "mqtt://10.0.0.5:1883"}
+    given |= {"HOMEVOICE_MQTT_USERNAME": "hv", "HOMEVOICE_MQTT_PASSWORD": "pw"}
+    broker = settings_from_args(args, given).mqtt.broker()
+    assert (broker.host, broker.username, broker.password) == ("10.0.0.5", "hv", "pw")
 
 
 def test_the_commented_gpu_variant_is_valid(hub: dict[str, Any]) -> None:
@@ -95,3 +106,4 @@ def test_the_commented_gpu_variant_is_valid(hub: dict[str, Any]) -> None:
     assert settings_from_args(parser().parse_args(command)).device.value == "cuda"
     assert gpu["command"][: len(hub["command"])] == hub["command"]
     assert gpu["volumes"] == hub["volumes"] and gpu.get("network_mode") == hub.get("network_mode")
+    assert gpu["environment"] == hub["environment"]
