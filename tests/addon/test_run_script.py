@@ -181,7 +181,13 @@ def test_mqtt_credentials_reach_the_hub_unchanged(tmp_path: Path) -> None:
     assert (broker.host, broker.port, broker.tls) == ("core-mosquitto", 1883, False)
     env = hub_env(tmp_path)
     assert (env["HOMEVOICE_MQTT_USERNAME"], env["HOMEVOICE_MQTT_PASSWORD"]) == (user, password)
-    hub_settings(result.argv)
+    # What the hub builds from its argv and that environment: the broker with the login.
+    hub_broker = settings_from_args(parser().parse_args(result.argv), env).mqtt.broker()
+    assert (hub_broker.host, hub_broker.username, hub_broker.password) == (
+        "core-mosquitto",
+        user,
+        password,
+    )
     assert password not in result.stderr and not any(password in arg for arg in result.argv)
 
 
