@@ -103,6 +103,12 @@ class MqttSettings:
         )
 
 
+def _refused_login(err: aiomqtt.MqttError) -> bool:
+    """The broker said no to the user name or password (MQTT 5 reason 134/135, 3.1.1 4/5)."""
+    code = getattr(err, "rc", None)
+    return code in (4, 5, 134, 135) or "not authorized" in str(err).lower()
+
+
 def redact_url(url: str) -> str:
     """The URL with the password of its user part (`user:pass@`) replaced by `***`."""
     return re.sub(r"^([a-z]+://[^:/@]*):[^@/]*@", r"\1:***@", url)
@@ -324,11 +330,20 @@ class MqttNode:
             except aiomqtt.MqttError as err:
                 self._connected.clear()
                 log = _LOGGER.warning if attempt == 0 else _LOGGER.debug
-                log(
-                    "MQTT: broker %s unreachable or lost (%s); retrying with backoff",
-                    self.broker,
-                    err,
-                )
+                if _refused_login(err):
+                    log(
+                        "MQTT: broker %s refused the login (%s): check mqtt.username and "
+                        "mqtt.password (HOMEVOICE_MQTT_USERNAME, HOMEVOICE_MQTT_PASSWORD); "
+                        "retrying with backoff",
+                        self.broker,
+                        err,
+                    )
+                else:
+                    log(
+                        "MQTT: broker %s unreachable or lost (%s); retrying with backoff",
+                        self.broker,
+                        err,
+                    )
             delay = backoff_s(attempt, self.settings.retry_max_s, self._rng)
             attempt += 1
             with contextlib.suppress(TimeoutError):

@@ -105,6 +105,7 @@ def running_satellite(
     args: list[str] | None = None,
     log_path: Path | None = None,
     zeroconf: bool = False,
+    env: dict[str, str] | None = None,
 ) -> contextlib.AbstractContextManager[tuple[int, subprocess.Popen[bytes]]]:
     """The real satellite on loopback, announcing on zeroconf only when asked."""
-    return running_server("satellite", port, args, log_path, zeroconf)
+    return running_server("satellite", port, args, log_path, zeroconf, env)

@@ -63,9 +63,14 @@ class Rig:
 
 @contextlib.contextmanager
 def satellite_rig(
-    workdir: Path, extra: list[str], name: str = "Test Kitchen", zeroconf: bool = False
+    workdir: Path,
+    extra: list[str],
+    name: str = "Test Kitchen",
+    zeroconf: bool = False,
+    env: dict[str, str] | None = None,
 ) -> Iterator[Rig]:
-    """Start a satellite with paced stand-ins for arecord and aplay."""
+    """Start a satellite with paced stand-ins for arecord and aplay (`env` adds to its
+    environment)."""
     queue = workdir / "mic"
     queue.mkdir(parents=True, exist_ok=True)
     snd_out = workdir / "snd.raw"
@@ -87,7 +92,10 @@ def satellite_rig(
     ]
     node_id = "satellite_" + name.lower().replace(" ", "_")
     try:
-        with running_satellite(args=args, log_path=log, zeroconf=zeroconf) as (port, proc):
+        with running_satellite(args=args, log_path=log, zeroconf=zeroconf, env=env) as (
+            port,
+            proc,
+        ):
             yield Rig(port, proc, queue, snd_out, log, node_id)
     finally:
         print(f"satellite log: {log}")
