@@ -7,7 +7,7 @@ WSAT := .wsat
 APT_PACKAGES := espeak-ng sox mosquitto jq chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all demo test lint typecheck bench system-deps venv peers clean ha-test
+.PHONY: all demo test lint typecheck bench soak system-deps venv peers clean ha-test
 
 all: test
 
@@ -80,6 +80,11 @@ ha-test: venv $(HA_VENV)/.installed
 
 bench: venv peers
 	HOMEVOICE_PEERS=$(CURDIR)/$(PEERS) $(PY) -m bench.compare_peers
+
+# Ten minutes of four satellites speaking, a flood of idle connections halfway: success rate,
+# p50/p95/p99, and the hub's memory, files and tasks (bench/soak.py; 60 s of it is in make test).
+soak: venv
+	$(PY) -m bench.soak --duration-s 600 --report soak-report.md
 
 clean:
 	rm -rf $(VENV) $(PEERS) $(WSAT) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

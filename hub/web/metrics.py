@@ -3,6 +3,7 @@ end of speech, errors by code; and gauges read when scraped."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 from prometheus_client import (
@@ -10,6 +11,7 @@ from prometheus_client import (
     Counter,
     Gauge,
     Histogram,
+    ProcessCollector,
     disable_created_metrics,
     generate_latest,
 )
@@ -75,6 +77,16 @@ class Metrics:
         )
         for model, seconds in load_s.items():
             loaded.labels(model).set(seconds)
+        # The process's memory, open files and CPU (process_*), and its event loop's tasks:
+        # what a long run watches for leaks.
+        ProcessCollector(registry=self.registry)
+        loop = asyncio.get_running_loop()
+        tasks = Gauge(
+            "homevoice_asyncio_tasks",
+            "Tasks on the hub's event loop now",
+            registry=self.registry,
+        )
+        tasks.set_function(lambda: len(asyncio.all_tasks(loop)))
         self._triggers: dict[str, str] = {}
 
     def __call__(self, event: PipelineEvent) -> None:
