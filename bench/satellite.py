@@ -33,11 +33,13 @@ CPU_TARGET_PCT = 15.0  # idle listening, one wake word (the issue's target)
 RSS_TARGET_MB = 150.0
 
 
-Case = tuple[str, tuple[str, ...], str]  # label, wake words, engine
+Case = tuple[str, tuple[str, ...], str, str]  # label, wake words, engine, mic settings (YAML)
+CLEANUP = "{auto_gain_dbfs: 10, noise_suppression: 2}"  # WebRTC gain and noise suppression
 CASES: tuple[Case, ...] = (
-    ("openWakeWord, 1 word", ("hey_jarvis",), "openwakeword"),
-    ("openWakeWord, 3 words", ("hey_jarvis", "okay_nabu", "alexa"), "openwakeword"),
-    ("microWakeWord, 1 word", ("hey_jarvis",), "microwakeword"),
+    ("openWakeWord, 1 word", ("hey_jarvis",), "openwakeword", "{}"),
+    ("openWakeWord, 3 words", ("hey_jarvis", "okay_nabu", "alexa"), "openwakeword", "{}"),
+    ("microWakeWord, 1 word", ("hey_jarvis",), "microwakeword", "{}"),
+    ("openWakeWord, 1 word, mic clean-up", ("hey_jarvis",), "openwakeword", CLEANUP),
 )
 
 
@@ -176,12 +178,12 @@ async def measure(
 
 def run_case(case: Case, chatter: bytes, args: argparse.Namespace, work: Path) -> Result:
     """Start the satellite for `case` and measure it."""
-    label, words, engine = case
+    label, words, engine, mic_settings = case
     slug = label.replace(",", "").replace(" ", "-").lower()
     queue = work / slug
     queue.mkdir()
     config = work / f"{slug}.yaml"
-    config.write_text(f"wake:\n  engine: {engine}\n")
+    config.write_text(f"wake:\n  engine: {engine}\nmic: {mic_settings}\n")
     log_path = (args.log_dir or work) / f"{slug}.log"
     mic = f"{shlex.quote(sys.executable)} -m testing.pcm_pipe mic --queue {shlex.quote(str(queue))}"
     sat_args = ["--config", str(config), "--mic-command", mic, "--name", "bench"]
@@ -206,14 +208,14 @@ def report(results: dict[str, Result], args: argparse.Namespace) -> None:
     print(f"\nlistening {args.seconds:g} s (CPU: satellite process only, mic child not counted)")
     head = ("case", "CPU %", "target", "RSS MB", "peak MB", "target", "false wakes")
     print("{:<24}{:>7}{:>8}{:>8}{:>9}{:>8}{:>13}".format(*head))
-    for label, words, _ in CASES:
+    for label, words, _, _ in CASES:
         r = results[label]
         cpu_target = f"<= {CPU_TARGET_PCT:g}" if len(words) == 1 else "-"
         row = (label, r.cpu_pct, cpu_target, r.rss_mb, r.peak_mb, f"<= {RSS_TARGET_MB:g}")
         print("{:<24}{:>7.1f}{:>8}{:>8.1f}{:>9.1f}{:>8}".format(*row) + f"{r.false_wakes:>13}")
     print("\nend of 'Hey Jarvis' in the mic audio -> run-pipeline at the controller (ms)")
     print(f"{'case':<24}{'wakes':>6}{'missed':>7}{'median':>8}{'p95':>8}{'max':>8}{'min':>8}")
-    for label, _, _ in CASES:
+    for label, _, _, _ in CASES:
         r = results[label]
         d = np.array(r.delays_ms or [np.nan])
         stats = (np.median(d), np.percentile(d, 95), d.max(), d.min())
@@ -224,7 +226,7 @@ def report(results: dict[str, Result], args: argparse.Namespace) -> None:
         "\nThe stand-in mic hands over each 64 ms chunk when it starts, a real mic when it ends:"
         " add up to 64 ms for a real mic. MB = 10^6 bytes."
     )
-    for label, _, _ in CASES:
+    for label, _, _, _ in CASES:
         for line in results[label].log_lines[:5]:
             print(f"log ({label}): {line}")
 

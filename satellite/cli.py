@@ -45,6 +45,18 @@ def parser() -> argparse.ArgumentParser:
         help="command printing raw PCM, e.g. 'arecord -r 16000 -c 1 -f S16_LE -t raw'",
     )
     p.add_argument(
+        "--mic-auto-gain",
+        type=int,
+        metavar="DBFS",
+        help="automatic gain toward this many dB below full scale, 1..31 (0 = off, default)",
+    )
+    p.add_argument(
+        "--mic-noise-suppression",
+        type=int,
+        metavar="LEVEL",
+        help="noise suppression, 1 (light) .. 4 (strongest); 0 = off (default)",
+    )
+    p.add_argument(
         "--snd-command",
         metavar="COMMAND",
         help="command playing raw PCM from stdin, e.g. 'aplay -r 22050 -c 1 -f S16_LE -t raw'",
@@ -79,7 +91,11 @@ def settings_from_args(
         "name": args.name,
         "area": args.area,
         "uri": args.uri,
-        "mic": {"command": args.mic_command},
+        "mic": {
+            "command": args.mic_command,
+            "auto_gain_dbfs": args.mic_auto_gain,
+            "noise_suppression": args.mic_noise_suppression,
+        },
         "snd": {"command": args.snd_command, "rate_hz": args.snd_rate},
         "wake": {"words": [] if args.wake_word == ["none"] else args.wake_word},
         "zeroconf": False if args.no_zeroconf else None,

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from protocol.aio import TaskSet, bounded
 from protocol.audio import STT_FORMAT, PcmConverter, PcmFormat
 
+from .cleanup import MicCleaner
 from .commands import kill_command, start_command
 from .settings import MicSettings
 
@@ -72,6 +73,11 @@ class Microphone(ABC):
         self.restarts = 0
         self._on_status = on_status
         self._samples = 0
+        self._cleaner = (
+            MicCleaner(settings.auto_gain_dbfs, settings.noise_suppression)
+            if settings.cleans
+            else None
+        )
 
     def _status(self, ok: bool) -> None:
         if ok != self.ok:
@@ -80,6 +86,8 @@ class Microphone(ABC):
 
     def _emit(self, pcm16: bytes) -> None:
         if pcm16:
+            if self._cleaner is not None:
+                pcm16 = self._cleaner.process(pcm16)
             self.queue.put(MicChunk(pcm16, self._samples * 1000 // STT_FORMAT.rate_hz))
             self._samples += len(pcm16) // 2
 

@@ -42,9 +42,23 @@ class MicSettings:
     buffer_s: float = 2.0
     restart_max_s: float = 10.0
     stall_s: float = 5.0
+    auto_gain_dbfs: int = 0
+    noise_suppression: int = 0
 
     def __post_init__(self) -> None:
         _check_format("mic", self.rate_hz, self.width, self.channels)
+        check(
+            0 <= self.auto_gain_dbfs <= 31,
+            "mic.auto_gain_dbfs",
+            self.auto_gain_dbfs,
+            "must be 0..31 (0 = off)",
+        )
+        check(
+            0 <= self.noise_suppression <= 4,
+            "mic.noise_suppression",
+            self.noise_suppression,
+            "must be 0..4 (0 = off)",
+        )
         check(
             64 <= self.chunk_samples <= 16384,
             "mic.chunk_samples",
@@ -64,6 +78,11 @@ class MicSettings:
     def format(self) -> PcmFormat:
         """The raw PCM layout the mic delivers."""
         return PcmFormat(self.rate_hz, self.width, self.channels)
+
+    @property
+    def cleans(self) -> bool:
+        """Whether gain or noise suppression is on."""
+        return bool(self.auto_gain_dbfs or self.noise_suppression)
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,8 @@ HUB_FLAGS = {
 }  # fmt: skip
 SATELLITE_FLAGS = {
     "--name": "name", "--area": "area", "--uri": "uri", "--mic-command": "mic.command",
-    "--snd-command": "snd.command", "--snd-rate": "snd.rate_hz", "--wake-word": "wake.words",
+    "--snd-command": "snd.command",
+    "--mic-auto-gain": "mic.auto_gain_dbfs", "--mic-noise-suppression": "mic.noise_suppression", "--snd-rate": "snd.rate_hz", "--wake-word": "wake.words",
     "--no-zeroconf": "zeroconf", "--mqtt": "mqtt.url", "--log-level": "log_level",
 }  # fmt: skip
 
@@ -76,6 +77,9 @@ MEANINGS = {
     "snd.command": "a command that plays raw PCM from stdin (e.g. aplay), started per answer",
     "wake.threshold": "detection threshold, 0..1",
     "mic.stall_s": "a mic command silent this long is restarted",
+    "mic.auto_gain_dbfs": "WebRTC automatic gain toward this level below full scale, 1..31 dB; "
+    "0 = off",
+    "mic.noise_suppression": "WebRTC noise suppression, 1 (light) .. 4 (strongest); 0 = off",
     "sounds.awake": "WAV played after the wake word",
     "sounds.done": "WAV played at the end of the command",
     "sounds.timer_finished": "WAV played when a timer ends (default: a built-in chime)",

@@ -21,6 +21,7 @@ from satellite.cli import parser as satellite_parser
 from tests.conftest import REPO
 
 KINDS = {"URI", "URL", "PORT", "PATH", "DIR", "NAME", "NAME|PATH", "COMMAND", "HZ", "AREA"}
+KINDS |= {"DBFS", "LEVEL"}
 PROGRAMS = {"homevoice-hub": "hub", "homevoice-satellite": "satellite"}
 
 
