@@ -55,6 +55,17 @@ COMMANDS = (
 )
 WAKE_WORDS = [("hey_jarvis", "Hey Jarvis"), ("alexa", "Alexa"), ("hey_mycroft", "Hey Mycroft")]
 WAKE_WORDS += [("hey_rhasspy", "Hey Rhasspy")]
+
+
+def wake_word(index: int) -> tuple[str, str]:
+    """Satellite `index`'s wake word: beyond the four bundled ones, a phrase of its own, so
+    the hub's arbiter never takes two satellites for one wake-up."""
+    name, phrase = WAKE_WORDS[index % len(WAKE_WORDS)]
+    if index < len(WAKE_WORDS):
+        return name, phrase
+    return f"{name}_{index}", f"{phrase} {index}"
+
+
 TARGETS_MS = {"action": 450.0, "audio": 700.0}
 
 
@@ -219,7 +230,7 @@ async def measure(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     watched: list[tuple[HttpWatch, asyncio.Task[None]]] = []
     args.http_watches = watched
     sats = [
-        SimSatellite(i + 1, WAKE_WORDS[0 if args.same_wake_word else i % len(WAKE_WORDS)])
+        SimSatellite(i + 1, WAKE_WORDS[0] if args.same_wake_word else wake_word(i))
         for i in range(max(counts))
     ]
     try:
@@ -361,12 +372,92 @@ def report(results: dict[str, Any], args: argparse.Namespace, before: dict[str, 
     print(f"Hub log {args.hub_log}: {len(bad)} warning/error lines")
     for line in bad[:10]:
         print(f"  {line[:160]}")
+    if args.report:
+        write_report(results, args, before, after)
+    if args.plot:
+        plot_curve(results, args.plot)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     shown = {k: str(v) for k, v in vars(args).items() if k != "http_watches"}
     document = {"machine": before, "args": shown}
     document["results"] = results
     args.json.write_text(json.dumps(document, indent=1))
     print(f"Raw results: {args.json}")
+
+
+def curve(results: dict[str, Any]) -> dict[str, list[tuple[int, float, float]]]:
+    """(satellites, p50, p95) per figure, for the plot and the report."""
+    picks = {"command at the device": "action_ms", "first answer audio": "first_audio_ms"}
+    found: dict[str, list[tuple[int, float, float]]] = {label: [] for label in picks}
+    for n, samples in sorted(results.items(), key=lambda item: int(item[0])):
+        for label, key in picks.items():
+            values = [float(s[key]) for s in samples if s[key] is not None]
+            if values:
+                p50, p95 = np.percentile(values, [50, 95])
+                found[label].append((int(n), float(p50), float(p95)))
+    return found
+
+
+def write_report(
+    results: dict[str, Any], args: argparse.Namespace, before: dict[str, Any], after: dict[str, Any]
+) -> None:
+    """The figures as markdown, so two commits' runs can be put side by side."""
+    lines = [
+        "# bench.e2e: end of speech → command and → first answer audio",
+        "",
+        f"Machine: {before['cpu']}, {before['cores']} cores, no GPU; load average "
+        f"{before['loadavg'][0]:.2f} before, {after['loadavg'][0]:.2f} after. "
+        f"{args.rounds} rounds per count, start spread {args.stagger_s:g} s.",
+        "",
+        "| satellites | runs | failed | command p50 | command p95 | first audio p50 "
+        "| first audio p95 |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    points = curve(results)
+    by_n = {n: (p50, p95) for n, p50, p95 in points["command at the device"]}
+    audio = {n: (p50, p95) for n, p50, p95 in points["first answer audio"]}
+    for n, samples in sorted(results.items(), key=lambda item: int(item[0])):
+        failed = sum(1 for s in samples if s["failed"])
+        command = by_n.get(int(n), (float("nan"), float("nan")))
+        first = audio.get(int(n), (float("nan"), float("nan")))
+        lines.append(
+            f"| {n} | {len(samples)} | {failed} | {command[0]:.0f} ms | {command[1]:.0f} ms "
+            f"| {first[0]:.0f} ms | {first[1]:.0f} ms |"
+        )
+    if args.plot:
+        lines += ["", f"![the curve]({args.plot.name})"]
+    args.report.parent.mkdir(parents=True, exist_ok=True)
+    args.report.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"Report: {args.report}")
+
+
+def plot_curve(results: dict[str, Any], path: Path) -> None:
+    """p50 and p95 against the number of satellites speaking at once, as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    figure, axes = pyplot.subplots(figsize=(7, 4.5), dpi=120)
+    for (label, points), colour in zip(
+        curve(results).items(), ("tab:blue", "tab:orange"), strict=True
+    ):
+        if not points:
+            continue
+        counts = [n for n, _, _ in points]
+        axes.plot(counts, [p50 for _, p50, _ in points], "o-", color=colour, label=f"{label}, p50")
+        axes.plot(counts, [p95 for _, _, p95 in points], "s--", color=colour, label=f"{label}, p95")
+    axes.set_xscale("log", base=2)
+    axes.set_xticks(sorted({int(n) for n in results}), labels=sorted(results, key=int))
+    axes.set_xlabel("satellites speaking at once")
+    axes.set_ylabel("ms after the end of speech")
+    axes.set_title("homevoice hub: end of speech → command / first answer audio")
+    axes.grid(True, alpha=0.3)
+    axes.legend(fontsize=8)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.tight_layout()
+    figure.savefig(path)
+    pyplot.close(figure)
+    print(f"Plot: {path}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -377,7 +468,7 @@ def main(argv: list[str] | None = None) -> int:
         "--satellites",
         type=lambda text: sorted({int(n) for n in text.split(",")}),
         default=[1, 2, 4],
-        help="satellite counts, comma separated (default 1,2,4)",
+        help="satellite counts, comma separated (default 1,2,4; 1,2,4,8 for the curve)",
     )
     parser.add_argument("--stagger-s", type=float, default=0.5, help="random start spread")
     parser.add_argument(
@@ -391,6 +482,12 @@ def main(argv: list[str] | None = None) -> int:
         help="keep a WebSocket on /api/events and scrape /metrics every second meanwhile",
     )
     parser.add_argument("--json", type=Path, default=Path("out/bench-e2e.json"))
+    parser.add_argument(
+        "--report", type=Path, default=Path("out/bench-e2e.md"), help="the figures as markdown"
+    )
+    parser.add_argument(
+        "--plot", type=Path, default=Path("out/bench-e2e.png"), help="the curve as a PNG"
+    )
     parser.add_argument("--hub-log", type=Path, default=Path("out/bench-e2e-hub.log"))
     args = parser.parse_args(argv)
     args.hub_log.parent.mkdir(parents=True, exist_ok=True)

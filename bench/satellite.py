@@ -207,20 +207,20 @@ def report(results: dict[str, Result], args: argparse.Namespace) -> None:
     """The two tables and the satellites' warnings."""
     print(f"\nlistening {args.seconds:g} s (CPU: satellite process only, mic child not counted)")
     head = ("case", "CPU %", "target", "RSS MB", "peak MB", "target", "false wakes")
-    print("{:<24}{:>7}{:>8}{:>8}{:>9}{:>8}{:>13}".format(*head))
+    print("{:<36}{:>7}{:>8}{:>8}{:>9}{:>8}{:>13}".format(*head))
     for label, words, _, _ in CASES:
         r = results[label]
         cpu_target = f"<= {CPU_TARGET_PCT:g}" if len(words) == 1 else "-"
         row = (label, r.cpu_pct, cpu_target, r.rss_mb, r.peak_mb, f"<= {RSS_TARGET_MB:g}")
-        print("{:<24}{:>7.1f}{:>8}{:>8.1f}{:>9.1f}{:>8}".format(*row) + f"{r.false_wakes:>13}")
+        print("{:<36}{:>7.1f}{:>8}{:>8.1f}{:>9.1f}{:>8}".format(*row) + f"{r.false_wakes:>13}")
     print("\nend of 'Hey Jarvis' in the mic audio -> run-pipeline at the controller (ms)")
-    print(f"{'case':<24}{'wakes':>6}{'missed':>7}{'median':>8}{'p95':>8}{'max':>8}{'min':>8}")
+    print(f"{'case':<36}{'wakes':>6}{'missed':>7}{'median':>8}{'p95':>8}{'max':>8}{'min':>8}")
     for label, _, _, _ in CASES:
         r = results[label]
         d = np.array(r.delays_ms or [np.nan])
         stats = (np.median(d), np.percentile(d, 95), d.max(), d.min())
         print(
-            f"{label:<24}{len(r.delays_ms):>6}{r.missed:>7}" + "".join(f"{x:>8.0f}" for x in stats)
+            f"{label:<36}{len(r.delays_ms):>6}{r.missed:>7}" + "".join(f"{x:>8.0f}" for x in stats)
         )
     print(
         "\nThe stand-in mic hands over each 64 ms chunk when it starts, a real mic when it ends:"
