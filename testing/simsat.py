@@ -64,6 +64,7 @@ class SimSatellite:
 
     def __init__(self, index: int, wake: tuple[str, str], sends_played: bool = True) -> None:
         self.sends_played = sends_played
+        self.cut_mid_answer = False  # on the answer's first audio, drop the connection (a reset)
         self.received: list[str] = []  # every event's type
         self.events: list[Event] = []  # every event but audio chunks
         self.name = f"Bench {index}"
@@ -144,6 +145,10 @@ class SimSatellite:
         elif kind == "audio-chunk" and self._in_answer:
             if heard.first_audio_s is None:
                 heard.first_audio_s = time.monotonic()
+                if self.cut_mid_answer and self._writer is not None:
+                    self._writer.transport.abort()  # Wi-Fi gone: no goodbye, a reset
+                    heard.done.set()
+                    return
             heard.answer_bytes += len(event.payload or b"")
         elif kind == "audio-stop" and self._in_answer:
             self._in_answer = False

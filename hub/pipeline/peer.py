@@ -26,6 +26,11 @@ class PeerGone(PipelineError):
         super().__init__("peer-gone", message)
 
 
+# `task.cancel(GONE)`: the run is cancelled because its peer's connection is gone; it ends with
+# one `peer-gone` error (what the user sees on MQTT and the dashboard), not as "cancelled".
+GONE = "peer-gone"
+
+
 class Peer(Protocol):
     """A satellite session, or one request of a Wyoming client such as Home Assistant."""
 

@@ -45,7 +45,7 @@ from ..errors import PipelineError
 from .conversation import Answer, converse
 from .events import RunRecord
 from .listen import Utterance, WakeListener
-from .peer import Peer
+from .peer import GONE, Peer, PeerGone
 from .request import RunRequest, RunResult, Step, WakeUp
 from .services import Services
 from .speech import speak
@@ -117,16 +117,22 @@ class Run:
             await self._stages()
             outcome = "ok"
         except PipelineError as err:
+            event = self._report(err)  # before any await: a cancellation cannot lose it
             await self._unwind()
-            await self._fail(err)
-        except asyncio.CancelledError:
-            outcome = "cancelled"
-            await self._unwind()
+            await self._tell(event)
+        except asyncio.CancelledError as cancelled:
+            if cancelled.args == (GONE,):  # the peer's connection went: an error, said once
+                self._audio_out = False  # nothing to close there
+                self._report(PeerGone("the connection ended during the run"))
+            else:
+                outcome = "cancelled"
+                await self._unwind()
             raise
         except Exception as err:
             _LOGGER.exception("Run %s failed", self.id)
+            event = self._report(RunError("internal-error", f"the run failed: {err!r}"))
             await self._unwind()
-            await self._fail(RunError("internal-error", f"the run failed: {err!r}"))
+            await self._tell(event)
         finally:
             self.result.outcome = outcome
             self.peer.stop_audio()
@@ -160,11 +166,16 @@ class Run:
         assert text is not None
         await self._tts_stage(text)
 
-    async def _fail(self, err: PipelineError) -> None:
+    def _report(self, err: PipelineError) -> Error:
+        """The run's one `error` event, on the stream (not yet to the peer)."""
         self.result.error = err
         _LOGGER.warning("Run %s: %s (%s)", self.id, err.message, err.code)
         event = Error(self._stamp(), code=err.code, message=err.message)
         self._publish(event)
+        return event
+
+    async def _tell(self, event: Error) -> None:
+        """The error to the peer, if it is still there."""
         try:
             await self.peer.send(event)
         except PipelineError as gone:

@@ -23,7 +23,7 @@ from protocol.states import NodeState
 from protocol.version import HOMEVOICE
 
 from ..errors import PipelineError
-from ..pipeline.peer import PeerGone
+from ..pipeline.peer import GONE, PeerGone
 from ..pipeline.request import RunRequest, RunResult, Step, WakeUp
 from ..pipeline.run import Run, RunError
 from ..pipeline.services import Services
@@ -123,7 +123,7 @@ class SatelliteSession:
         _LOGGER.info("Satellite %s disconnected", self.id)
         for current in (self._current, self._announcing):
             if current is not None:
-                current.task.cancel()
+                current.task.cancel(GONE)
         self._current = None
         self.set_state(NodeState.DISCONNECTED)
 
