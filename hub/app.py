@@ -77,7 +77,6 @@ async def serve(
         settings.tcp,
         lambda peer, writer, lim: ServiceConnection(peer, writer, lim, services, hub.info),
         settings.limits,
-        max_connections=settings.limits.max_connections,
     )
     await server.start()
     satellites = SatelliteController(settings, services)

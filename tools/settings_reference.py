@@ -67,7 +67,15 @@ MEANINGS = {
     "limits.idle_timeout_s": "a peer silent this long is disconnected",
     "limits.frame_timeout_s": "a frame that was started must finish within this",
     "limits.write_timeout_s": "a peer that stops reading this long is disconnected",
-    "limits.max_connections": "Wyoming connections at once",
+    "limits.max_connections": "Wyoming connections at once; when full, the oldest that sent "
+    "nothing yet is dropped to make room",
+    "limits.max_connections_per_address": "Wyoming connections at once from one address; "
+    "0 = no cap",
+    "limits.first_frame_timeout_s": "a new connection that sends no whole frame this long is "
+    "closed",
+    "limits.linger_max_bytes": "after refusing a peer, at most this much of what it still sends "
+    "is read (so it can read why) before the close",
+    "limits.linger_timeout_s": "and for at most this long",
     "snd.channels": "channels the snd command expects",
     "mic.command": "prints raw PCM on stdout (e.g. arecord); restarted when it exits",
     "snd.command": "a command that plays raw PCM from stdin (e.g. aplay), started per answer",
@@ -122,20 +130,24 @@ def _default_text(value: Any) -> str:
     return f"`{value}`"
 
 
-def fields(cls: type, prefix: str = "") -> Iterator[tuple[str, Any, Any]]:
-    """(dotted key, type hint, default) for every leaf setting of `cls`."""
+def fields(cls: type, prefix: str = "", instance: Any = None) -> Iterator[tuple[str, Any, Any]]:
+    """(dotted key, type hint, default) for every leaf setting of `cls`; a nested section's
+    defaults are those of the instance its parent builds (the satellite's own `limits`)."""
     hints = typing.get_type_hints(cls)
     for field in dataclasses.fields(cls):
         hint = hints[field.name]
-        if dataclasses.is_dataclass(hint):
-            yield from fields(hint, f"{prefix}{field.name}.")  # type: ignore[arg-type]
-            continue
-        if field.default is not dataclasses.MISSING:
+        if instance is not None:
+            default = getattr(instance, field.name)
+        elif field.default is not dataclasses.MISSING:
             default = field.default
         elif field.default_factory is not dataclasses.MISSING:
             default = field.default_factory()
         else:
             default = None
+        if dataclasses.is_dataclass(hint):
+            nested = default if dataclasses.is_dataclass(default) else None
+            yield from fields(hint, f"{prefix}{field.name}.", nested)  # type: ignore[arg-type]
+            continue
         yield f"{prefix}{field.name}", hint, default
 
 
