@@ -234,6 +234,7 @@ class HomeSettings:
 
     max_entities: int = 2000
     entities: dict[str, EntityOverride] = field(default_factory=dict)
+    command_prefixes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         check(

@@ -53,6 +53,8 @@ MEANINGS = {
     "mqtt.discovery_prefix": "Home Assistant's discovery prefix",
     "mqtt.keepalive_s": "MQTT keepalive, 15..3600 s",
     "home.max_entities": "the most devices learned from discovery",
+    "home.command_prefixes": "if set, a discovered device whose command topic starts with none "
+    "of these is ignored",
     "llm.url": "OpenAI-compatible API for what the local sentences do not match; empty = off",
     "llm.model": "the model name on that server",
     "llm.api_key": "bearer token for that server, if it needs one",
