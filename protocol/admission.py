@@ -1,4 +1,5 @@
-"""Who gets a Wyoming connection: the caps, and room made by dropping peers that sent nothing.
+"""Who gets a Wyoming connection: the allowed networks, the caps, and room made by dropping
+peers that sent nothing.
 
 A flood of connections that never send a byte must not lock real clients out (Home Assistant
 opens a new connection per request): when a cap is reached, the oldest connection that has not
@@ -9,6 +10,7 @@ cancels the tasks this hands back.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import itertools
 import logging
 import time
@@ -30,9 +32,15 @@ class ServerLimits(FrameLimits):
     first_frame_timeout_s: float = 5.0
     linger_max_bytes: int = 256 * 1024
     linger_timeout_s: float = 2.0
+    allowed_networks: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        for network in self.allowed_networks:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError as err:
+                check(False, "allowed_networks", network, f"not a network ({err})")
         check(
             self.max_connections >= 1, "max_connections", self.max_connections, "must be at least 1"
         )
@@ -92,11 +100,13 @@ class Admission:
 
     def __init__(self, limits: ServerLimits) -> None:
         self._limits = limits
+        self._networks = [ipaddress.ip_network(n, strict=False) for n in limits.allowed_networks]
         self._slots: dict[int, Slot] = {}
         self._numbers = itertools.count(1)
         self.evicted = _Tally("Dropped a connection that sent nothing, to make room")
         self.refused = _Tally("Refused a connection")
         self.silent = _Tally("Closed a connection that sent no frame")
+        self.outside = _Tally("Refused a connection from outside limits.allowed_networks")
 
     def __len__(self) -> int:
         return len(self._slots)
@@ -104,6 +114,9 @@ class Admission:
     def admit(self, address: str, task: asyncio.Task[None]) -> Slot | None:
         """A slot for the new connection (cancelling one silent peer if needed), or None."""
         limits = self._limits
+        if self._networks and not self._allowed(address):
+            self.outside.add(address)
+            return None
         same = [s for s in self._slots.values() if s.address == address]
         if limits.max_connections_per_address and len(same) >= limits.max_connections_per_address:
             room = self._make_room(same, f"{len(same)} connections from {address}")
@@ -120,6 +133,15 @@ class Admission:
     def release(self, slot: Slot) -> None:
         """The connection ended (or was dropped)."""
         self._slots.pop(slot.number, None)
+
+    def _allowed(self, address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped  # a dual-stack socket's view of an IPv4 client
+        return any(ip in network for network in self._networks)
 
     def _make_room(self, candidates: list[Slot], full: str) -> bool:
         victim = next((s for s in candidates if not s.framed), None)

@@ -78,6 +78,8 @@ MEANINGS = {
     "limits.linger_max_bytes": "after refusing a peer, at most this much of what it still sends "
     "is read (so it can read why) before the close",
     "limits.linger_timeout_s": "and for at most this long",
+    "limits.allowed_networks": "Wyoming clients only from these networks (CIDR, e.g. "
+    "192.168.1.0/24); empty = any",
     "snd.channels": "channels the snd command expects",
     "mic.command": "prints raw PCM on stdout (e.g. arecord); restarted when it exits",
     "snd.command": "a command that plays raw PCM from stdin (e.g. aplay), started per answer",

@@ -16,6 +16,7 @@ from wyoming.ping import Ping, Pong
 from protocol.admission import ServerLimits
 from protocol.aio import bounded
 from protocol.server import Connection, TcpUri, WyomingServer
+from protocol.settings import SettingsError, build
 
 HOST = "127.0.0.1"
 Stream = tuple[asyncio.StreamReader, asyncio.StreamWriter]
@@ -212,3 +213,25 @@ async def test_the_close_after_a_refused_frame_reads_a_bounded_amount(
     assert sent < 32 * 1024 * 1024, f"{sent} bytes accepted"  # kernel buffers, not the server
     found = re.search(r"(\d+) bytes discarded", caplog.text)  # logged before the reset we saw
     assert found is not None and int(found[1]) <= 65536 + 65536
+
+
+@pytest.mark.limits(allowed_networks=("127.0.0.2/32", "10.0.0.0/8"))
+async def test_a_client_outside_the_allowed_networks_is_refused_with_a_log_line(
+    serve: WyomingServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="protocol.admission")
+    outside = await connect(serve.port, source="127.0.0.1")
+    assert await closed_within(outside, 2) == []
+    inside = await connect(serve.port, source="127.0.0.2")
+    answer = await ask(inside, Describe().event())
+    close_all([outside, inside])
+    assert answer is not None and answer.type == "info"
+    lines = [r.getMessage() for r in caplog.records if r.name == "protocol.admission"]
+    assert lines == ["Refused a connection from outside limits.allowed_networks: 127.0.0.1"]
+
+
+def test_allowed_networks_must_be_networks() -> None:
+    with pytest.raises(SettingsError) as caught:
+        build(ServerLimits, {"allowed_networks": ["192.168.1.0/33"]}, "limits")
+    assert caught.value.key == "limits.allowed_networks"
+    assert ServerLimits(allowed_networks=("192.168.1.7/24", "fd00::/8")).allowed_networks
