@@ -270,6 +270,20 @@ async def test_disconnect_mid_stream_and_mid_synthesis(
     await still_serves(hub_port, command_speech)
 
 
+async def test_three_hundred_idle_connections_do_not_lock_a_client_out(
+    hub_port: int, command_speech: bytes
+) -> None:
+    idle = [await asyncio.open_connection(HOST, hub_port) for _ in range(300)]
+    try:
+        started = time.monotonic()
+        info = await client.describe(HOST, hub_port)
+        assert info.asr and time.monotonic() - started < 2.0
+        await still_serves(hub_port, command_speech)
+    finally:
+        for _reader, writer in idle:
+            writer.close()
+
+
 async def test_half_sent_frame_times_out_without_stalling_others(
     hub_port: int, command_speech: bytes
 ) -> None:
