@@ -55,6 +55,8 @@ def test_the_satellite_takes_a_24_bit_awake_sound(tmp_path: Path) -> None:
     settings = SatelliteSettings(mic=MicSettings(command="true"), sounds=SoundSettings(awake=awake))
     satellite = SatelliteRuntime(settings, None, speech_detector(settings.vad), "test")
     assert satellite._sounds["awake"].fmt.width == 2
+    as_mic = SatelliteSettings(mic=MicSettings(wav=awake))
+    assert SatelliteRuntime(as_mic, None, speech_detector(as_mic.vad), "test").mic is not None
 
 
 @pytest.mark.parametrize(
@@ -66,15 +68,21 @@ def test_the_satellite_takes_a_24_bit_awake_sound(tmp_path: Path) -> None:
     ],
     ids=["float", "rate", "garbage"],
 )
+@pytest.mark.parametrize("where", ["sounds", "mic"])
 def test_an_unplayable_sound_is_one_line_and_exit_1(
-    tmp_path: Path, make: Callable[[Path], Path], why: str
+    tmp_path: Path, make: Callable[[Path], Path], why: str, where: str
 ) -> None:
     sound = make(tmp_path / "done.wav")
     config = tmp_path / "satellite.yaml"
-    config.write_text(f"sounds:\n  done: {sound}\n")
+    mic = ["--mic-command", "true"]
+    if where == "sounds":
+        config.write_text(f"sounds:\n  done: {sound}\n")
+    else:  # the WAV that stands in for a microphone in demos
+        config.write_text(f"mic:\n  wav: {sound}\n")
+        mic = []
     result = subprocess.run(
-        [sys.executable, "-m", "satellite", "--config", str(config), "--mic-command", "true",
-         "--no-zeroconf", "--uri", "tcp://127.0.0.1:0"],
+        [sys.executable, "-m", "satellite", "--config", str(config), *mic, "--no-zeroconf",
+         "--uri", "tcp://127.0.0.1:0"],
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert result.returncode == 1, result.stderr
