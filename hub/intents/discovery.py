@@ -207,14 +207,17 @@ def check_command_topics(
     """Refuse command topics that would make the hub talk to itself or to Home Assistant.
 
     Under `topic_prefix` only the declaring node's own topics may be commands (our
-    satellites' mute and volume); nothing under the discovery prefix; and, when `allowed`
-    prefixes are configured, only topics under one of them.
+    satellites' mute and volume); never Home Assistant's status or a discovery topic (its
+    documentation's `homeassistant/switch/x/set` style is fine); and, when `allowed` prefixes
+    are configured, only topics under one of them.
     """
     parts = config.source_topic.split("/")
     own = f"{topic_prefix}/{parts[2]}/" if parts[1] == "device" else None
     for topic in command_topics(config):
-        if topic.startswith(f"{discovery_prefix}/"):
-            raise DiscoveryError(f"command topic {topic!r} is under the discovery prefix")
+        if topic == f"{discovery_prefix}/status" or (
+            topic.startswith(f"{discovery_prefix}/") and topic.endswith("/config")
+        ):
+            raise DiscoveryError(f"command topic {topic!r} is Home Assistant's own")
         if topic.startswith(f"{topic_prefix}/") and (own is None or not topic.startswith(own)):
             raise DiscoveryError(f"command topic {topic!r} belongs to another homevoice node")
         if allowed and not topic.startswith(allowed):

@@ -42,7 +42,12 @@ HOSTILE = [
     (
         "homeassistant/switch/ha/config",
         light("ha", cmd_t="homeassistant/status"),
-        "under the discovery prefix",
+        "Home Assistant's own",
+    ),
+    (
+        "homeassistant/switch/doc/config",
+        light("doc", cmd_t="homeassistant/light/porch/config"),
+        "Home Assistant's own",
     ),
     (
         "homeassistant/device/many/config",
@@ -85,6 +90,8 @@ async def test_hostile_documents_are_ignored_with_one_line_each(
             "cmps": {"mute": {"p": "switch", "cmd_t": "homevoice/sat/mute/set"}},
         }
         await publish(broker.port, "homeassistant/device/sat/config", json.dumps(own))
+        irrigation = light("irrigation", cmd_t="homeassistant/switch/irrigation/set")
+        await publish(broker.port, "homeassistant/switch/irrigation/config", irrigation)
         porch = light("porch", stat_t="home/porch/state", val_tpl="{{ value_json.state }}")
         await publish(broker.port, "homeassistant/light/porch/config", porch)
         await publish(broker.port, "home/porch/state", '{"state": "OFF"}', retain=True)
@@ -96,7 +103,8 @@ async def test_hostile_documents_are_ignored_with_one_line_each(
     finally:
         await node.stop()
         await bounded(task, 10)
-    assert sorted(registry.entities) == ["porch", "sat_mute"]  # a node's own command topics
+    # a node's own command topics, and the style of Home Assistant's documentation
+    assert sorted(registry.entities) == ["irrigation", "porch", "sat_mute"]
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     lines = [r.getMessage() for r in caplog.records if r.name == "hub.intents.registry"]
     assert len(lines) == len(HOSTILE), lines
