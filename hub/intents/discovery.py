@@ -138,8 +138,7 @@ def _entity(
         raise DiscoveryError(f"unsupported platform {platform!r}")
     base = config.get("~")
     config = _with_base(config, base if isinstance(base, str) else None)
-    for key, value in config.items():
-        _check_type(key, value)
+    config = {key: _checked(key, value) for key, value in config.items()}
     name = config.get("name")
     device_name = device.get("name")
     area = device.get("suggested_area")
@@ -162,8 +161,9 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _check_type(key: str, value: Any) -> None:
-    """The keys we read must have the types we read them as; anything else is refused."""
+def _checked(key: str, value: Any) -> Any:
+    """The keys we read must have the types we read them as (a number may come as a string,
+    as Home Assistant coerces it); anything else is refused."""
     if key.endswith("_topic"):
         if not (
             isinstance(value, str)
@@ -174,14 +174,7 @@ def _check_type(key: str, value: Any) -> None:
         ):
             raise DiscoveryError(f"{key} must be a topic without wildcards, got {_shown(value)}")
     elif key in NUMBER_KEYS:
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not math.isfinite(value)
-        ):
-            raise DiscoveryError(f"{key} must be a number, got {_shown(value)}")
-        if key == "brightness_scale" and value <= 0:
-            raise DiscoveryError(f"brightness_scale must be positive, got {value}")
+        return _number(key, value)
     elif key in LIST_KEYS:
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
             raise DiscoveryError(f"{key} must be a list of strings, got {_shown(value)}")
@@ -190,6 +183,20 @@ def _check_type(key: str, value: Any) -> None:
             raise DiscoveryError(f"{key} must be a template string, got {_shown(value)}")
     elif key.startswith(("payload_", "state_")) and not isinstance(value, str | int | float):
         raise DiscoveryError(f"{key} must be a string, got {_shown(value)}")
+    return value
+
+
+def _number(key: str, value: Any) -> float | int:
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            pass
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise DiscoveryError(f"{key} must be a number, got {_shown(value)}")
+    if key == "brightness_scale" and value <= 0:
+        raise DiscoveryError(f"brightness_scale must be positive, got {value}")
+    return value
 
 
 def command_topics(config: EntityConfig) -> list[str]:

@@ -149,3 +149,10 @@ def test_command_prefixes_limit_what_the_hub_may_publish_to() -> None:
     assert registry.apply_config("homeassistant/light/hall/config", json.dumps(allowed))
     assert not registry.apply_config("homeassistant/light/shed/config", json.dumps(other))
     assert sorted(registry.entities) == ["hall"]
+
+
+def test_a_number_given_as_a_string_is_read_as_a_number() -> None:
+    registry = EntityRegistry()
+    heater = {"name": "Heater", "uniq_id": "heater", "mode_cmd_t": "h/mode", "min_temp": "12.5"}
+    assert registry.apply_config("homeassistant/climate/heater/config", json.dumps(heater))
+    assert registry.entities["heater"].option("min_temp") == 12.5
