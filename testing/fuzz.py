@@ -18,6 +18,7 @@ import tracemalloc
 from collections.abc import Iterator
 from typing import Any
 
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from wyoming.event import async_read_event
 
@@ -296,3 +297,13 @@ def examples(quick: int, long: int) -> int:
     if PROFILE.isdigit():
         return int(PROFILE)
     return long if PROFILE == "long" else quick
+
+
+def fuzz_settings(quick: int, long: int) -> settings:
+    """Hypothesis settings for a fuzz test: `examples(quick, long)`, no deadline, and no health
+    check that a busy machine trips (slow generation is not a finding)."""
+    return settings(
+        max_examples=examples(quick, long),
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )

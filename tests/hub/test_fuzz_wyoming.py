@@ -3,12 +3,12 @@ next client's `describe` is still answered. Fake engines, the real intents, real
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import given
 from wyoming.info import Info
 
 from hub.wyoming_server import ServiceConnection
 from testing.fakes import FakeStt, FakeTts, FakeWake, fake_services
-from testing.fuzz import FuzzHarness, examples, streams
+from testing.fuzz import FuzzHarness, fuzz_settings, streams
 
 
 def test_fuzzed_clients_never_crash_hang_or_lock_out_the_hub() -> None:
@@ -18,7 +18,7 @@ def test_fuzzed_clients_never_crash_hang_or_lock_out_the_hub() -> None:
     )
     with harness.serving():
 
-        @settings(max_examples=examples(25, 2000), deadline=None)
+        @fuzz_settings(25, 2000)
         @given(stream=streams)
         def play(stream: bytes) -> None:
             harness.check(stream)

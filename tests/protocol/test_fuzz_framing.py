@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
-from hypothesis import given, settings
+from hypothesis import given
 
 from protocol.aio import bounded
 from protocol.errors import ProtocolError
 from protocol.framing import MAX_TYPE_CHARS, FrameLimits, read_event
-from testing.fuzz import LIMITS, examples, streams
+from testing.fuzz import LIMITS, fuzz_settings, streams
 
 QUICK = FrameLimits(
     max_line_bytes=LIMITS.max_line_bytes,
@@ -38,13 +38,13 @@ async def read_all(stream: bytes, eof: bool) -> None:
         assert len(event.payload or b"") <= QUICK.max_payload_bytes
 
 
-@settings(max_examples=examples(100, 20000), deadline=None)
+@fuzz_settings(100, 20000)
 @given(stream=streams)
 def test_a_stream_that_ends_is_read_to_its_end_or_a_typed_error(stream: bytes) -> None:
     asyncio.run(bounded(read_all(stream, eof=True), 2))
 
 
-@settings(max_examples=examples(25, 2000), deadline=None)
+@fuzz_settings(25, 2000)
 @given(stream=streams)
 def test_a_stream_left_open_ends_in_a_timeout_not_a_hang(stream: bytes) -> None:
     asyncio.run(bounded(read_all(stream, eof=False), 2))

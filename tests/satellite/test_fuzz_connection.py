@@ -4,10 +4,9 @@ runtime (a silent WAV as the mic, a directory of WAVs as the speaker)."""
 
 from __future__ import annotations
 
-import wave
 from pathlib import Path
 
-from hypothesis import given, settings
+from hypothesis import given
 from wyoming.info import Info
 
 from protocol.aio import cancel_and_wait
@@ -15,15 +14,12 @@ from satellite.connection import SatelliteConnection
 from satellite.runtime import SatelliteRuntime
 from satellite.settings import MicSettings, SatelliteSettings, SndSettings
 from satellite.vad import speech_detector
-from testing.fuzz import FuzzHarness, examples, streams
+from testing.audio import write_wav
+from testing.fuzz import FuzzHarness, fuzz_settings, streams
 
 
-def silent_wav(path: Path) -> Path:
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(16000)
-        out.writeframes(bytes(32000))
+def _silent_wav(path: Path) -> Path:
+    write_wav(path, bytes(3200), 16000)
     return path
 
 
@@ -31,7 +27,7 @@ def test_fuzzed_controllers_never_crash_hang_or_stop_the_satellite(tmp_path: Pat
     config = SatelliteSettings(
         name="fuzz",
         zeroconf=False,
-        mic=MicSettings(wav=silent_wav(tmp_path / "mic.wav")),
+        mic=MicSettings(wav=_silent_wav(tmp_path / "mic.wav")),
         snd=SndSettings(wav_dir=tmp_path / "played"),
     )
     satellite = SatelliteRuntime(config, None, speech_detector(config.vad), "fuzz")
@@ -42,7 +38,7 @@ def test_fuzzed_controllers_never_crash_hang_or_stop_the_satellite(tmp_path: Pat
         running = harness.loop.create_task(satellite.serve())
         try:
 
-            @settings(max_examples=examples(25, 2000), deadline=None)
+            @fuzz_settings(25, 2000)
             @given(stream=streams)
             def play(stream: bytes) -> None:
                 harness.check(stream)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import wave
 from pathlib import Path
 
 from protocol.aio import bounded
@@ -15,6 +14,7 @@ from satellite.app import _attach_mqtt
 from satellite.runtime import SatelliteRuntime
 from satellite.settings import MicSettings, SatelliteSettings, SndSettings
 from satellite.vad import speech_detector
+from testing.audio import write_wav
 from testing.broker import Broker
 from testing.mqtt_watch import publish, watching
 
@@ -29,12 +29,8 @@ BAD = [
 ]
 
 
-def silent_wav(path: Path) -> Path:
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(16000)
-        out.writeframes(bytes(3200))
+def _silent_wav(path: Path) -> Path:
+    write_wav(path, bytes(3200), 16000)
     return path
 
 
@@ -44,7 +40,7 @@ async def test_bad_commands_are_refused_with_an_error_event_and_change_nothing(
     settings = SatelliteSettings(
         name="bench",
         zeroconf=False,
-        mic=MicSettings(wav=silent_wav(tmp_path / "mic.wav")),
+        mic=MicSettings(wav=_silent_wav(tmp_path / "mic.wav")),
         snd=SndSettings(wav_dir=tmp_path / "played"),
         mqtt=MqttSettings(url=broker.url),
     )
