@@ -73,8 +73,7 @@ MEANINGS = {
     "nothing yet is dropped to make room",
     "limits.max_connections_per_address": "Wyoming connections at once from one address; "
     "0 = no cap",
-    "limits.first_frame_timeout_s": "a new connection that sends no whole frame this long is "
-    "closed",
+    "limits.first_frame_timeout_s": "a new connection that sends nothing this long is closed",
     "limits.linger_max_bytes": "after refusing a peer, at most this much of what it still sends "
     "is read (so it can read why) before the close",
     "limits.linger_timeout_s": "and for at most this long",
