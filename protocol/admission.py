@@ -80,12 +80,10 @@ class _Tally:
     """Counts a kind of drop or refusal and logs the first, then a summary per SUMMARY_S."""
 
     what: str
-    count: int = 0
     logged_at: float = field(default=-SUMMARY_S)
     unlogged: int = 0
 
     def add(self, detail: str) -> None:
-        self.count += 1
         self.unlogged += 1
         at = time.monotonic()
         if at - self.logged_at >= SUMMARY_S:
@@ -136,7 +134,7 @@ class Admission:
 
     def _allowed(self, address: str) -> bool:
         try:
-            ip = ipaddress.ip_address(address)
+            ip = ipaddress.ip_address(address.split("%")[0])  # no IPv6 scope
         except ValueError:
             return False
         if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
