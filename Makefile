@@ -7,7 +7,7 @@ WSAT := .wsat
 APT_PACKAGES := espeak-ng sox mosquitto jq chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all demo test lint typecheck bench soak system-deps venv peers clean ha-test
+.PHONY: all demo test lint typecheck bench soak fuzz system-deps venv peers clean ha-test
 
 all: test
 
@@ -60,6 +60,10 @@ typecheck: venv
 test: venv peers lint typecheck
 	HOMEVOICE_PEERS=$(CURDIR)/$(PEERS) HOMEVOICE_WSAT=$(CURDIR)/$(WSAT) $(PY) -m pytest -q
 
+# The fuzzers of the frame reader and of hub and satellite, long (`make test` runs them short).
+fuzz: venv
+	HOMEVOICE_FUZZ=long $(PY) -m pytest -q --timeout 3600 tests/*/test_fuzz_*.py
+
 # Real Home Assistant (its `wyoming` and `mqtt` integrations) against our hub and satellite, in an
 # environment of its own: Home Assistant 2025.4.4 needs Python 3.13 (pyenv's 3.13.0 if there is one).
 HA_VENV := .ha-venv
@@ -87,4 +91,4 @@ soak: venv
 	$(PY) -m bench.soak --duration-s 600 --report soak-report.md
 
 clean:
-	rm -rf $(VENV) $(PEERS) $(WSAT) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache
+	rm -rf $(VENV) $(PEERS) $(WSAT) .hypothesis .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

@@ -6,9 +6,10 @@ import asyncio
 import contextlib
 import logging
 
+from protocol.commands import CommandRefused, spoken_text
 from protocol.discovery import default_service_name
 from protocol.lifecycle import announce, keep_online
-from protocol.mqtt import MqttNode, NodeTopics, device_discovery
+from protocol.mqtt import MessageHandler, MqttNode, NodeTopics, device_discovery
 from protocol.run_events import (
     PipelineEvent,
     RunEnd,
@@ -20,6 +21,7 @@ from protocol.version import package_version
 from .loading import LoadedHub
 from .pipeline.events import RunHistory
 from .satellites.controller import SatelliteController
+from .satellites.device import MAX_ANNOUNCE_CHARS, queue_full
 from .settings import HubSettings
 from .web.app import start_web
 from .web.context import WebContext
@@ -62,6 +64,28 @@ def _hub_on_mqtt(hub: LoadedHub, node: MqttNode) -> None:
     services.events.subscribe(lambda event: node.emit_event(event.as_json()), services.node_id)
 
 
+def _announcements(satellites: SatelliteController, node: MqttNode) -> MessageHandler:
+    """`<prefix>/all/announce/set`, and a refusal on the hub's events for an unknown satellite
+    (a known one's own device takes its announcements; a satellite's own node answers itself)."""
+
+    def on_message(topic: str, payload: str, retained: bool) -> None:
+        target = topic.split("/")[-3]
+        if retained or target in satellites.sessions or target.startswith("satellite_"):
+            return  # a stale retained command is not spoken
+        try:
+            if target != "all":
+                known = ", ".join(satellites.sessions) or "none yet"
+                raise CommandRefused(
+                    "unknown-satellite", f"no satellite {target!r} (known: {known})"
+                )
+            if not satellites.announce("all", spoken_text(payload, MAX_ANNOUNCE_CHARS)):
+                raise queue_full()
+        except CommandRefused as refused:
+            node.refuse(topic, refused)
+
+    return on_message
+
+
 async def serve(
     settings: HubSettings, hub: LoadedHub, stop: asyncio.Event, token: str | None = None
 ) -> None:
@@ -77,7 +101,6 @@ async def serve(
         settings.tcp,
         lambda peer, writer, lim: ServiceConnection(peer, writer, lim, services, hub.info),
         settings.limits,
-        max_connections=settings.limits.max_connections,
     )
     await server.start()
     satellites = SatelliteController(settings, services)
@@ -97,12 +120,9 @@ async def serve(
             node = MqttNode(settings.mqtt, services.node_id, lambda: _hub_discovery(node.topics))
             web_face.mqtt = node
             _hub_on_mqtt(hub, node)
-
-            def announce_all(_topic: str, text: str, retained: bool) -> None:
-                if not retained:  # a stale retained command is not spoken
-                    satellites.announce("all", text)
-
-            node.subscribe(f"{settings.mqtt.topic_prefix}/all/announce/set", announce_all)
+            node.subscribe(
+                f"{settings.mqtt.topic_prefix}/+/announce/set", _announcements(satellites, node)
+            )
             keep_online(stack, node)
         stack.push_async_callback(satellites.stop)
         await satellites.start()

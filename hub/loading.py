@@ -109,7 +109,11 @@ def load_hub(settings: HubSettings) -> LoadedHub:
 
     info = build_info(stt, tts, wake, handle_languages=["en"])
     registry = EntityRegistry(
-        settings.mqtt.discovery_prefix, settings.home.max_entities, settings.home.entities
+        settings.mqtt.discovery_prefix,
+        settings.home.max_entities,
+        settings.home.entities,
+        settings.mqtt.topic_prefix,
+        settings.home.command_prefixes,
     )
     home = Home(registry)
     events = EventBus()

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-from protocol.framing import FrameLimits
+from protocol.admission import ServerLimits
 from protocol.logs import LEVELS
 from protocol.mqtt import MqttSettings
 from protocol.server import TcpUri
@@ -217,17 +217,7 @@ class SatelliteSettings:
         check(1 <= self.history <= 1000, "satellites.history", self.history, "must be 1..1000")
 
 
-@dataclass(frozen=True)
-class LimitSettings(FrameLimits):
-    """Bounds on what one Wyoming peer may send, and on how many peers at once."""
-
-    max_connections: int = 64
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        check(
-            self.max_connections >= 1, "max_connections", self.max_connections, "must be at least 1"
-        )
+LimitSettings = ServerLimits  # bounds on what one Wyoming peer may send, and on peers at once
 
 
 @dataclass(frozen=True)
@@ -244,6 +234,7 @@ class HomeSettings:
 
     max_entities: int = 2000
     entities: dict[str, EntityOverride] = field(default_factory=dict)
+    command_prefixes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         check(

@@ -76,22 +76,56 @@ async def _timed(awaitable: Any, timeout_s: float, what: str) -> Any:
         raise ReadTimedOut(f"no {what} within {timeout_s:g} s") from err
 
 
-async def read_event(reader: asyncio.StreamReader, limits: FrameLimits) -> Event | None:
-    """Read one event; None on a clean end of stream between events.
-
-    Raises a ProtocolError subclass on malformed or oversized input and on timeouts, and
-    asyncio.IncompleteReadError when the peer disconnects mid-frame.
-    """
+async def _before(awaitable: Any, deadline: float, timeout_s: float, what: str) -> Any:
+    """Await by the frame's deadline (loop time), however slowly its bytes trickle in."""
     try:
-        line = await _timed(reader.readuntil(b"\n"), limits.idle_timeout_s, "event header")
+        async with asyncio.timeout_at(deadline):
+            return await awaitable
+    except TimeoutError as err:
+        raise ReadTimedOut(f"{what} not complete within {timeout_s:g} s of its start") from err
+
+
+async def _read_line(
+    reader: asyncio.StreamReader, limits: FrameLimits, idle_timeout_s: float
+) -> tuple[bytes, float] | None:
+    """The header line and the frame's deadline; None on a clean end of stream."""
+    try:
+        first = await _timed(reader.readexactly(1), idle_timeout_s, "event header")
+    except asyncio.IncompleteReadError:
+        return None
+    deadline = asyncio.get_running_loop().time() + limits.frame_timeout_s
+    if first == b"\n":
+        return first, deadline
+    try:
+        rest = await _before(
+            reader.readuntil(b"\n"), deadline, limits.frame_timeout_s, "event header"
+        )
     except asyncio.IncompleteReadError as err:
-        if not err.partial.strip():
+        if not (first + err.partial).strip():
             return None
         raise
     except asyncio.LimitOverrunError as err:
         raise FrameTooLarge(
             f"event header line exceeds the limit of {limits.max_line_bytes} bytes"
         ) from err
+    return first + rest, deadline
+
+
+async def read_event(
+    reader: asyncio.StreamReader, limits: FrameLimits, idle_timeout_s: float | None = None
+) -> Event | None:
+    """Read one event; None on a clean end of stream between events.
+
+    The peer may stay silent between events for `idle_timeout_s` (default the limits' idle
+    timeout); once a frame's first byte has arrived, the whole frame must arrive within
+    `frame_timeout_s`, so a frame trickled in byte by byte cannot hold the connection.
+    Raises a ProtocolError subclass on malformed or oversized input and on timeouts, and
+    asyncio.IncompleteReadError when the peer disconnects mid-frame.
+    """
+    read = await _read_line(reader, limits, idle_timeout_s or limits.idle_timeout_s)
+    if read is None:
+        return None
+    line, deadline = read
     if len(line) > limits.max_line_bytes:
         raise FrameTooLarge(f"event header line exceeds the limit of {limits.max_line_bytes} bytes")
 
@@ -106,12 +140,14 @@ async def read_event(reader: asyncio.StreamReader, limits: FrameLimits) -> Event
     data_length = _length(header, "data_length", limits.max_data_bytes)
     payload_length = _length(header, "payload_length", limits.max_payload_bytes)
     if data_length:
-        raw = await _timed(reader.readexactly(data_length), limits.frame_timeout_s, "event data")
+        raw = await _before(
+            reader.readexactly(data_length), deadline, limits.frame_timeout_s, "event data"
+        )
         data = {**data, **_loads_object(raw, "event data")}
     payload: bytes | None = None
     if payload_length:
-        payload = await _timed(
-            reader.readexactly(payload_length), limits.frame_timeout_s, "event payload"
+        payload = await _before(
+            reader.readexactly(payload_length), deadline, limits.frame_timeout_s, "event payload"
         )
     return Event(type=event_type, data=data, payload=payload)
 

@@ -25,12 +25,13 @@ from urllib.parse import unquote, urlparse
 import aiomqtt
 
 from .aio import TaskSet, bounded
+from .commands import MAX_COMMAND_BYTES, CommandRefused, refusal
 from .settings import check, secret
 from .version import home_url
 
 _LOGGER = logging.getLogger(__name__)
 
-CommandHandler = Callable[[str, str], Awaitable[None]]
+CommandHandler = Callable[[str, str], Awaitable[None]]  # name, payload; may raise CommandRefused
 MessageHandler = Callable[[str, str, bool], None]  # topic, payload, retained
 _NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 
@@ -403,16 +404,21 @@ class MqttNode:
     async def _receive(self, client: aiomqtt.Client, tasks: TaskSet) -> None:
         async for message in client.messages:
             topic = message.topic.value
-            payload = _text(message.payload)
             if topic == self.topics.ha_status:
-                if payload == "online":
+                if _text(message.payload) == "online":
                     tasks.spawn(self._announce_after_birth(client), "announce after birth")
                 continue
             name = self.topics.command_name(topic)
             if name is not None and self._on_command is not None and not message.retain:
-                await self._command(name, payload)
+                raw = message.payload
+                size = len(raw) if isinstance(raw, bytes | bytearray) else len(_text(raw))
+                if size > MAX_COMMAND_BYTES:
+                    what = f"{size} bytes (at most {MAX_COMMAND_BYTES})"
+                    self.refuse(topic, CommandRefused("command-too-large", what))
+                else:
+                    await self._command(name, topic, _text(message.payload))
                 continue
-            self._deliver(message.topic, payload, bool(message.retain))
+            self._deliver(message.topic, _text(message.payload), bool(message.retain))
 
     def _deliver(self, topic: aiomqtt.Topic, payload: str, retained: bool) -> None:
         for topic_filter, handler in list(self._subscriptions.items()):
@@ -427,10 +433,18 @@ class MqttNode:
         with contextlib.suppress(aiomqtt.MqttError):
             await self._announce(client)
 
-    async def _command(self, name: str, payload: str) -> None:
+    def refuse(self, topic: str, refused: CommandRefused) -> None:
+        """Log a refused command once and publish why, as an `error` event."""
+        event = refusal(self.topics.node_id, topic, refused)
+        _LOGGER.warning("MQTT: %s", event.message)
+        self.emit_event(event.as_json())
+
+    async def _command(self, name: str, topic: str, payload: str) -> None:
         assert self._on_command is not None
         try:
             await self._on_command(name, payload)
+        except CommandRefused as refused:
+            self.refuse(topic, refused)
         except asyncio.CancelledError:
             raise
         except Exception:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -14,13 +13,12 @@ from urllib.parse import urlparse
 from wyoming.error import Error
 from wyoming.event import Event
 
+from .admission import Admission, ServerLimits, Slot
 from .aio import bounded
-from .errors import ProtocolError
+from .errors import ProtocolError, ReadTimedOut
 from .framing import FrameLimits, read_event, write_event
 
 _LOGGER = logging.getLogger(__name__)
-
-LINGER_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -47,22 +45,31 @@ class TcpUri:
         return TcpUri(host=parsed.hostname, port=port)
 
 
-async def _linger(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    """Half-close, then discard what the peer still sends for a bounded time.
+async def _linger(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, limits: ServerLimits
+) -> int:
+    """Half-close, then discard what the peer still sends, bounded in bytes and time; the
+    bytes discarded.
 
     Closing a socket with unread input makes the kernel send a reset, and the peer may then
     lose our last event (the `error` that says why); HTTP servers linger for the same reason.
+    A peer that goes on sending past the bounds is not reading: it gets the reset.
     """
     if reader.at_eof() or writer.is_closing():
-        return
+        return 0
     with contextlib.suppress(OSError, RuntimeError):
         if writer.can_write_eof():
             writer.write_eof()
-    deadline = asyncio.get_running_loop().time() + LINGER_S
+    discarded = 0
+    deadline = asyncio.get_running_loop().time() + limits.linger_timeout_s
     with contextlib.suppress(OSError, TimeoutError, asyncio.IncompleteReadError):
         async with asyncio.timeout_at(deadline):
-            while await reader.read(65536):
-                pass
+            while discarded <= limits.linger_max_bytes:
+                chunk = await reader.read(65536)
+                if not chunk:
+                    break
+                discarded += len(chunk)
+    return discarded
 
 
 class Connection(ABC):
@@ -95,27 +102,20 @@ ConnectionFactory = Callable[[str, asyncio.StreamWriter, FrameLimits], Connectio
 
 
 class WyomingServer:
-    """Accepts peers, bounds their count, and reads every frame through the bounded reader."""
+    """Accepts peers within the limits, reads every frame through the bounded reader."""
 
-    def __init__(
-        self,
-        uri: TcpUri,
-        factory: ConnectionFactory,
-        limits: FrameLimits,
-        max_connections: int = 64,
-    ) -> None:
+    def __init__(self, uri: TcpUri, factory: ConnectionFactory, limits: ServerLimits) -> None:
         self._uri = uri
         self._factory = factory
         self._limits = limits
-        self._max_connections = max_connections
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
-        self._ids = itertools.count(1)
+        self._admission = Admission(limits)
 
     @property
     def connections(self) -> int:
         """Peers connected now."""
-        return len(self._tasks)
+        return len(self._admission)
 
     @property
     def port(self) -> int:
@@ -145,48 +145,62 @@ class WyomingServer:
         task = asyncio.current_task()
         assert task is not None
         address = writer.get_extra_info("peername")
-        peer = f"#{next(self._ids)} {address[0]}:{address[1]}" if address else f"#{next(self._ids)}"
-        if len(self._tasks) >= self._max_connections:
-            _LOGGER.warning("Refused %s: already %d connections", peer, len(self._tasks))
+        host = str(address[0]) if address else "?"
+        slot = self._admission.admit(host, task)
+        if slot is None:
             writer.close()
             return
+        peer = f"#{slot.number} {host}:{address[1]}" if address else f"#{slot.number}"
         self._tasks.add(task)
         try:
-            await self._serve(peer, reader, writer)
-            await _linger(reader, writer)
+            if await self._serve(peer, slot, reader, writer):
+                discarded = await _linger(reader, writer, self._limits)
+                _LOGGER.debug("%s: %d bytes discarded while closing", peer, discarded)
         except asyncio.CancelledError:
-            # stop() cancelled this connection. End the task quietly: asyncio's stream
-            # callback would otherwise log the cancellation as an error.
+            # stop() cancelled this connection, or it was dropped to make room. End the task
+            # quietly: asyncio's stream callback would otherwise log the cancellation as an error.
             pass
         finally:
+            self._admission.release(slot)
             self._tasks.discard(task)
             writer.close()
             with contextlib.suppress(Exception):
                 await bounded(writer.wait_closed(), 2)
 
     async def _serve(
-        self, peer: str, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> None:
+        self, peer: str, slot: Slot, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> bool:
+        """Serve until the peer leaves or breaks the protocol; True if a linger may help."""
         connection = self._factory(peer, writer, self._limits)
         _LOGGER.debug("Connected %s", peer)
+        first_s = min(self._limits.first_frame_timeout_s, self._limits.idle_timeout_s)
         try:
             while True:
-                event = await read_event(reader, self._limits)
-                if event is None or not await connection.handle_event(event):
-                    break
+                event = await read_event(reader, self._limits, None if slot.framed else first_s)
+                if event is None:
+                    return False
+                slot.framed = True
+                if not await connection.handle_event(event):
+                    return True
         except ProtocolError as err:
-            _LOGGER.warning("Closing %s: %s", peer, err.message)
+            if slot.framed or not isinstance(err, ReadTimedOut):
+                _LOGGER.warning("Closing %s: %s", peer, err.message)
+            else:  # sent nothing, or half a first frame: a scan or a flood, one line per burst
+                self._admission.silent.add(f"{peer}: {err.message}")
             with contextlib.suppress(Exception):
                 await connection.send_error(err.code, err.message)
+            return True
         except (asyncio.IncompleteReadError, ConnectionError) as err:
             # Often a client that read its answer and closed with a reset: not worth an INFO line.
             _LOGGER.debug("%s disconnected abruptly (%s)", peer, type(err).__name__)
+            return False
         except asyncio.CancelledError:
             raise
         except Exception:
             _LOGGER.exception("Unexpected error serving %s", peer)
             with contextlib.suppress(Exception):
                 await connection.send_error("internal-error", "internal error; see the hub log")
+            return True
         finally:
             await connection.close()
             _LOGGER.debug("Disconnected %s", peer)

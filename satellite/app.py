@@ -71,7 +71,6 @@ async def serve(
         settings.tcp,
         lambda peer, writer, limits: SatelliteConnection(peer, writer, limits, satellite, info),
         settings.limits,
-        max_connections=8,
     )
     await server.start()
     async with contextlib.AsyncExitStack() as stack:

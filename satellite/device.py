@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from protocol.commands import percent, switch, unknown_command
 from protocol.mqtt import NodeTopics, device_discovery
 from protocol.run_events import Stage
 from protocol.states import NodeState
@@ -39,8 +40,6 @@ EVENT_TYPES = [
         Stage.TIMER_FINISHED,
     )
 ]
-_ON = {"on", "true", "1", "yes"}
-_OFF = {"off", "false", "0", "no"}
 
 
 def satellite_discovery(topics: NodeTopics, name: str, area: str) -> dict[str, Any]:
@@ -107,11 +106,6 @@ def satellite_discovery(topics: NodeTopics, name: str, area: str) -> dict[str, A
     return document
 
 
-def _switch(payload: str) -> bool | None:
-    text = payload.strip().lower()
-    return True if text in _ON else False if text in _OFF else None
-
-
 class DeviceCommands:
     """`mute/set` (ON/OFF), `volume/set` (0-100) and `listen/set` (any payload)."""
 
@@ -121,22 +115,12 @@ class DeviceCommands:
     async def __call__(self, name: str, payload: str) -> None:
         satellite = self.satellite
         if name == "mute":
-            muted = _switch(payload)
-            if muted is None:
-                _LOGGER.warning("MQTT mute/set: expected ON or OFF, got %r", payload[:40])
-                return
+            muted = switch(payload)
             _LOGGER.info("Muted" if muted else "Unmuted")
             await satellite.apply(Muted(muted))
         elif name == "volume":
-            try:
-                volume = round(float(payload))
-            except ValueError:
-                volume = -1
-            if not 0 <= volume <= 100:
-                _LOGGER.warning("MQTT volume/set: expected 0..100, got %r", payload[:40])
-                return
-            satellite.set_volume(volume)
+            satellite.set_volume(percent(payload))
         elif name == "listen":
             await satellite.apply(ListenRequested())
         else:
-            _LOGGER.warning("MQTT: unknown command %s/set (known: mute, volume, listen)", name)
+            raise unknown_command(name, ("mute", "volume", "listen"))

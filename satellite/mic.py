@@ -8,17 +8,17 @@ import collections
 import contextlib
 import logging
 import time
-import wave
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from protocol.aio import TaskSet, bounded
-from protocol.audio import STT_FORMAT, PcmConverter, PcmFormat
+from protocol.audio import STT_FORMAT, PcmConverter
 
 from .cleanup import MicCleaner
 from .commands import kill_command, start_command
 from .settings import MicSettings
+from .sounds import load_wav
 
 _LOGGER = logging.getLogger(__name__)
 STABLE_RUN_S = 10.0  # a mic command that ran this long starts its backoff over
@@ -167,13 +167,14 @@ async def _collect_lines(stream: asyncio.StreamReader, last: collections.deque[s
 class WavMicrophone(Microphone):
     """Plays a WAV file at real-time pace, then silence: for demos and tests."""
 
+    def __init__(self, settings: MicSettings, queue: ChunkQueue, on_status: StatusCallback) -> None:
+        super().__init__(settings, queue, on_status)
+        assert settings.wav is not None
+        self._sound = load_wav(settings.wav)  # ValueError at start, naming what is wrong
+
     async def run(self) -> None:
-        assert self.settings.wav is not None
-        with wave.open(str(self.settings.wav), "rb") as reader:
-            fmt = PcmFormat(reader.getframerate(), reader.getsampwidth(), reader.getnchannels())
-            raw = reader.readframes(reader.getnframes())
-        converter = PcmConverter(fmt)
-        audio = converter.convert(raw) + converter.flush()
+        converter = PcmConverter(self._sound.fmt)
+        audio = converter.convert(self._sound.pcm) + converter.flush()
         chunk_bytes = 2 * self.settings.chunk_samples
         chunk_s = self.settings.chunk_samples / STT_FORMAT.rate_hz
         loop = asyncio.get_running_loop()

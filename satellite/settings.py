@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+from protocol.admission import ServerLimits
 from protocol.audio import PcmFormat
 from protocol.errors import AudioFormatError
-from protocol.framing import FrameLimits
 from protocol.logs import LEVELS
 from protocol.mqtt import MqttSettings
 from protocol.server import TcpUri
@@ -202,9 +202,15 @@ class SoundSettings:
         check(1 <= self.timer_repeat <= 20, "sounds.timer_repeat", self.timer_repeat, "1..20")
 
 
-def _satellite_limits() -> FrameLimits:
+def _satellite_limits() -> ServerLimits:
     # A controller may stay quiet between runs (Home Assistant pings every 2 s; others may not).
-    return FrameLimits(idle_timeout_s=3600.0, write_timeout_s=10.0)
+    # Few peers (a controller, `describe` probes), all usually from one address.
+    return ServerLimits(
+        idle_timeout_s=3600.0,
+        write_timeout_s=10.0,
+        max_connections=8,
+        max_connections_per_address=0,
+    )
 
 
 @dataclass(frozen=True)
@@ -223,7 +229,7 @@ class SatelliteSettings:
     zeroconf: bool = True
     zeroconf_name: str = ""
     mqtt: MqttSettings = field(default_factory=MqttSettings)
-    limits: FrameLimits = field(default_factory=_satellite_limits)
+    limits: ServerLimits = field(default_factory=_satellite_limits)
     log_level: str = "info"
 
     def __post_init__(self) -> None:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from protocol.audio import PcmFormat, float_to_pcm
+from protocol.audio import MAX_CHANNELS, MAX_RATE_HZ, MIN_RATE_HZ, PcmFormat, float_to_pcm
+from protocol.errors import AudioFormatError
 
 CHIME_RATE_HZ = 22050
 
@@ -21,14 +22,37 @@ class Sound:
     fmt: PcmFormat
 
 
+SUPPORTED = (
+    f"PCM WAV, 8-, 16-, 24- or 32-bit, {MIN_RATE_HZ}..{MAX_RATE_HZ} Hz, 1..{MAX_CHANNELS} channels"
+)
+
+
 def load_wav(path: Path) -> Sound:
-    """A WAV file's frames; raises ValueError saying what is wrong with it."""
+    """A WAV file's frames (24-bit converted to 16-bit); raises ValueError naming the file and
+    what is supported."""
     try:
         with wave.open(str(path), "rb") as reader:
-            fmt = PcmFormat(reader.getframerate(), reader.getsampwidth(), reader.getnchannels())
-            return Sound(reader.readframes(reader.getnframes()), fmt)
+            rate_hz, width, channels = (
+                reader.getframerate(),
+                reader.getsampwidth(),
+                reader.getnchannels(),
+            )
+            pcm = reader.readframes(reader.getnframes())
     except (OSError, EOFError, wave.Error) as err:
-        raise ValueError(f"{path}: not a readable PCM WAV file ({err})") from err
+        raise ValueError(f"{path}: not a sound we can play ({err}); use {SUPPORTED}") from None
+    if width == 3:
+        pcm, width = _pcm24_to_16(pcm), 2
+    try:
+        return Sound(pcm, PcmFormat(rate_hz, width, channels))
+    except AudioFormatError as err:
+        raise ValueError(f"{path}: {err.message}; use {SUPPORTED}") from None
+
+
+def _pcm24_to_16(pcm: bytes) -> bytes:
+    """Little-endian 24-bit samples to 16-bit: keep the two high bytes of each."""
+    whole = len(pcm) - len(pcm) % 3
+    samples = np.frombuffer(pcm[:whole], dtype=np.uint8).reshape(-1, 3)
+    return samples[:, 1:].tobytes()
 
 
 def chime(repeat: int = 1) -> Sound:

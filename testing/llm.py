@@ -12,7 +12,10 @@ from aiohttp import web
 
 from testing.hubproc import free_port
 
-Script = list[Any]  # per request: a list of SSE deltas, "hang", or an int HTTP status
+# Per request: a list of SSE deltas (a "stall" among them: the stream stops there, open), "hang"
+# (the request is read, no response ever starts), or an int HTTP status.
+Script = list[Any]
+STALL = "stall"
 
 
 class FakeModel:
@@ -32,6 +35,8 @@ class FakeModel:
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
         await response.prepare(request)
         for delta in reply:
+            if delta == STALL:
+                await asyncio.sleep(3600)
             event = {"choices": [{"index": 0, "delta": delta}]}
             await response.write(f"data: {json.dumps(event)}\n\n".encode())
             await asyncio.sleep(0.01)

@@ -41,8 +41,8 @@ HUB_FLAGS = {
 }  # fmt: skip
 SATELLITE_FLAGS = {
     "--name": "name", "--area": "area", "--uri": "uri", "--mic-command": "mic.command",
-    "--snd-command": "snd.command",
-    "--mic-auto-gain": "mic.auto_gain_dbfs", "--mic-noise-suppression": "mic.noise_suppression", "--snd-rate": "snd.rate_hz", "--wake-word": "wake.words",
+    "--mic-auto-gain": "mic.auto_gain_dbfs", "--mic-noise-suppression": "mic.noise_suppression",
+    "--snd-command": "snd.command", "--snd-rate": "snd.rate_hz", "--wake-word": "wake.words",
     "--no-zeroconf": "zeroconf", "--mqtt": "mqtt.url", "--log-level": "log_level",
 }  # fmt: skip
 
@@ -57,6 +57,8 @@ MEANINGS = {
     "http.token": "the API's bearer token (at least 16 characters); empty: the API is open",
     "mqtt.keepalive_s": "MQTT keepalive, 15..3600 s",
     "home.max_entities": "the most devices learned from discovery",
+    "home.command_prefixes": "if set, a discovered device whose command topic starts with none "
+    "of these is ignored",
     "llm.url": "OpenAI-compatible API for what the local sentences do not match; empty = off",
     "llm.model": "the model name on that server",
     "llm.api_key": "bearer token for that server, if it needs one",
@@ -71,7 +73,16 @@ MEANINGS = {
     "limits.idle_timeout_s": "a peer silent this long is disconnected",
     "limits.frame_timeout_s": "a frame that was started must finish within this",
     "limits.write_timeout_s": "a peer that stops reading this long is disconnected",
-    "limits.max_connections": "Wyoming connections at once",
+    "limits.max_connections": "Wyoming connections at once; when full, the oldest that sent "
+    "nothing yet is dropped to make room",
+    "limits.max_connections_per_address": "Wyoming connections at once from one address; "
+    "0 = no cap",
+    "limits.first_frame_timeout_s": "a new connection that sends nothing this long is closed",
+    "limits.linger_max_bytes": "after refusing a peer, at most this much of what it still sends "
+    "is read (so it can read why) before the close",
+    "limits.linger_timeout_s": "and for at most this long",
+    "limits.allowed_networks": "Wyoming clients only from these networks (CIDR, e.g. "
+    "192.168.1.0/24); empty = any",
     "snd.channels": "channels the snd command expects",
     "mic.command": "prints raw PCM on stdout (e.g. arecord); restarted when it exits",
     "snd.command": "a command that plays raw PCM from stdin (e.g. aplay), started per answer",

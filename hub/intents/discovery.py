@@ -8,6 +8,7 @@ with `~` standing for the base topic.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +45,15 @@ ABBREVIATIONS = {
     "ids": "identifiers", "sa": "suggested_area", "mf": "manufacturer", "mdl": "model",
     "ops": "options",
 }  # fmt: skip
+
+
+MAX_DOCUMENT_CHARS = 256 * 1024  # a device with a hundred entities needs a fraction of this
+MAX_COMPONENTS = 200
+MAX_TOPIC_CHARS = 256
+NUMBER_KEYS = frozenset({
+    "brightness_scale", "min_temp", "max_temp", "temp_step", "position_open", "position_closed",
+})  # fmt: skip
+LIST_KEYS = frozenset({"modes", "options", "supported_color_modes"})
 
 
 class DiscoveryError(ValueError):
@@ -87,8 +97,12 @@ def parse_config(topic: str, payload: str, discovery_prefix: str) -> list[Entity
         raise DiscoveryError(f"not a discovery topic: {topic}")
     if not payload.strip():
         return []
+    if len(payload) > MAX_DOCUMENT_CHARS:
+        raise DiscoveryError(f"{len(payload)} characters (at most {MAX_DOCUMENT_CHARS})")
     try:
         document = json.loads(payload)
+    except RecursionError:
+        raise DiscoveryError("JSON nested too deeply") from None
     except ValueError as err:
         raise DiscoveryError(f"not JSON: {err}") from err
     if not isinstance(document, dict):
@@ -101,6 +115,8 @@ def parse_config(topic: str, payload: str, discovery_prefix: str) -> list[Entity
         components = root.get("components")
         if not isinstance(components, dict) or not components:
             raise DiscoveryError("device discovery without components")
+        if len(components) > MAX_COMPONENTS:
+            raise DiscoveryError(f"{len(components)} components (at most {MAX_COMPONENTS})")
         shared = {k: v for k, v in root.items() if k not in ("components", "device", "origin")}
         entities = []
         for component_key, component in components.items():
@@ -120,16 +136,15 @@ def _entity(
     platform = config.get("platform")
     if platform not in PLATFORMS:
         raise DiscoveryError(f"unsupported platform {platform!r}")
-    config = _with_base(config, config.get("~"))
-    for key, value in config.items():
-        if key.endswith("_topic") and not (
-            isinstance(value, str) and value and "#" not in value and "+" not in value
-        ):
-            raise DiscoveryError(f"{key} must be a topic without wildcards, got {value!r}")
+    base = config.get("~")
+    config = _with_base(config, base if isinstance(base, str) else None)
+    config = {key: _checked(key, value) for key, value in config.items()}
     name = config.get("name")
     device_name = device.get("name")
     area = device.get("suggested_area")
     unique_id = config.get("unique_id")
+    if unique_id is not None and not (isinstance(unique_id, str | int) and unique_id is not True):
+        raise DiscoveryError(f"unique_id must be a string, got {_shown(unique_id)}")
     return EntityConfig(
         key=str(unique_id) if unique_id else fallback_key,
         platform=str(platform),
@@ -139,3 +154,81 @@ def _entity(
         suggested_area=area if isinstance(area, str) and area.strip() else None,
         config=config,
     )
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _checked(key: str, value: Any) -> Any:
+    """The keys we read must have the types we read them as (a number may come as a string,
+    as Home Assistant coerces it); anything else is refused."""
+    if key.endswith("_topic"):
+        if not (
+            isinstance(value, str)
+            and 0 < len(value) <= MAX_TOPIC_CHARS
+            and "#" not in value
+            and "+" not in value
+            and not value.startswith("$")
+        ):
+            raise DiscoveryError(f"{key} must be a topic without wildcards, got {_shown(value)}")
+    elif key in NUMBER_KEYS:
+        return _number(key, value)
+    elif key in LIST_KEYS:
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise DiscoveryError(f"{key} must be a list of strings, got {_shown(value)}")
+    elif key.endswith("_template"):
+        if not isinstance(value, str):
+            raise DiscoveryError(f"{key} must be a template string, got {_shown(value)}")
+    elif key.startswith(("payload_", "state_")) and not isinstance(value, str | int | float):
+        raise DiscoveryError(f"{key} must be a string, got {_shown(value)}")
+    return value
+
+
+def _number(key: str, value: Any) -> float | int:
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            pass
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise DiscoveryError(f"{key} must be a number, got {_shown(value)}")
+    if key == "brightness_scale" and value <= 0:
+        raise DiscoveryError(f"brightness_scale must be positive, got {value}")
+    return value
+
+
+def command_topics(config: EntityConfig) -> list[str]:
+    """The topics acting on the entity publishes to."""
+    return [
+        str(value)
+        for key, value in config.config.items()
+        if key == "command_topic" or key.endswith("_command_topic") or key == "set_position_topic"
+    ]
+
+
+def check_command_topics(
+    config: EntityConfig, topic_prefix: str, discovery_prefix: str, allowed: tuple[str, ...]
+) -> None:
+    """Refuse command topics that would make the hub talk to itself or to Home Assistant.
+
+    Under `topic_prefix` only the declaring node's own topics may be commands (our
+    satellites' mute and volume); never Home Assistant's status or a discovery topic (its
+    documentation's `homeassistant/switch/x/set` style is fine); and, when `allowed` prefixes
+    are configured, only topics under one of them.
+    """
+    parts = config.source_topic.split("/")
+    own = f"{topic_prefix}/{parts[2]}/" if parts[1] == "device" else None
+    for topic in command_topics(config):
+        if topic == f"{discovery_prefix}/status" or (
+            topic.startswith(f"{discovery_prefix}/") and topic.endswith("/config")
+        ):
+            raise DiscoveryError(f"command topic {topic!r} is Home Assistant's own")
+        if topic.startswith(f"{topic_prefix}/") and (own is None or not topic.startswith(own)):
+            raise DiscoveryError(f"command topic {topic!r} belongs to another homevoice node")
+        if allowed and not topic.startswith(allowed):
+            shown = ", ".join(allowed)
+            raise DiscoveryError(
+                f"command topic {topic!r} is outside home.command_prefixes ({shown})"
+            )

@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..settings import EntityOverride
-from .discovery import DiscoveryError, EntityConfig, parse_config
+from .discovery import DiscoveryError, EntityConfig, check_command_topics, parse_config
 
 _LOGGER = logging.getLogger(__name__)
+MAX_STATE_CHARS = 64 * 1024  # a state message is a word or a small JSON object
 
 # attribute -> (state topic key, value template key) in a discovery config
 STATE_TOPICS: dict[str, tuple[str, str]] = {
@@ -76,7 +77,7 @@ def template_value(template: str | None, payload: str) -> Any:
         return payload.strip()  # a template we do not evaluate: keep the raw payload
     try:
         value: Any = json.loads(payload)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     for dotted, quoted in _PATH_PART.findall(match.group(1)):
         if not isinstance(value, dict):
@@ -102,9 +103,13 @@ class EntityRegistry:
         discovery_prefix: str = "homeassistant",
         max_entities: int = 2000,
         overrides: Mapping[str, EntityOverride] | None = None,
+        topic_prefix: str = "homevoice",
+        command_prefixes: tuple[str, ...] = (),
     ) -> None:
         self.discovery_prefix = discovery_prefix
         self.max_entities = max_entities
+        self.topic_prefix = topic_prefix
+        self.command_prefixes = command_prefixes
         self._overrides = {k.lower(): v for k, v in (overrides or {}).items()}
         self.entities: dict[str, Entity] = {}
         self.version = 0  # bumped whenever entities change (names, areas, membership)
@@ -132,8 +137,12 @@ class EntityRegistry:
         """Add, update or (empty payload) remove what a discovery topic declares."""
         try:
             configs = parse_config(topic, payload, self.discovery_prefix)
+            for config in configs:
+                check_command_topics(
+                    config, self.topic_prefix, self.discovery_prefix, self.command_prefixes
+                )
         except DiscoveryError as err:
-            _LOGGER.warning("Ignoring discovery on %s: %s", topic, err)
+            _LOGGER.warning("Ignoring discovery on %s: %s", topic[:200], err)
             return False
         declared = {c.key for c in configs}
         stale = self._by_source.get(topic, set()) - declared
@@ -185,6 +194,9 @@ class EntityRegistry:
 
     def apply_state(self, topic: str, payload: str) -> None:
         """Record a state message for every entity attribute that listens on `topic`."""
+        if len(payload) > MAX_STATE_CHARS:
+            _LOGGER.debug("Ignoring a state of %d characters on %s", len(payload), topic)
+            return
         for key, attribute in sorted(self._by_state_topic.get(topic, ())):
             entity = self.entities[key]
             template = entity.option(STATE_TOPICS[attribute][1])
@@ -201,7 +213,7 @@ class EntityRegistry:
     def _apply_json_light(entity: Entity, payload: str) -> None:
         try:
             document = json.loads(payload)
-        except ValueError:
+        except (ValueError, RecursionError):
             _LOGGER.debug("Ignoring non-JSON state for %s", entity.key)
             return
         if isinstance(document, dict):

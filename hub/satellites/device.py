@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from protocol.commands import CommandRefused, spoken_text, unknown_command
 from protocol.mqtt import MqttNode, MqttSettings, NodeTopics, device_discovery
 from protocol.run_events import IntentEnd, PipelineEvent, RunEnd, Stage, SttEnd
 from protocol.states import NodeState
@@ -127,11 +128,14 @@ class AssistDevice:
 
     async def _command(self, name: str, payload: str) -> None:
         if name != "announce":
-            _LOGGER.warning(
-                "MQTT: unknown command %s/set for %s (known: announce)", name, self.node.topics.base
-            )
-            return
-        announce(self.session, payload)
+            raise unknown_command(name, ("announce",))
+        if not announce(self.session, spoken_text(payload, MAX_ANNOUNCE_CHARS)):
+            raise queue_full()
+
+
+def queue_full() -> CommandRefused:
+    """The refusal of an announcement that finds the queue full."""
+    return CommandRefused("queue-full", "the announcement queue is full; try again shortly")
 
 
 def announce(session: SatelliteSession, text: str) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import subprocess
 import sys
@@ -182,18 +183,46 @@ async def test_empty_transcription_is_an_empty_transcript(hub_port: int) -> None
 async def test_twenty_minute_transcription_is_refused(hub_port: int, command_speech: bytes) -> None:
     peer = await Raw.open(hub_port)
     second = bytes(32000)
+    events: list[Event] = []
+
+    async def read() -> None:
+        with contextlib.suppress(ConnectionError):
+            while (event := await peer.next_event()) is not None:
+                events.append(event)
+
+    reading = asyncio.create_task(read())
     try:
         await peer.send(frame("transcribe", {"language": "en"}) + AUDIO_START)
         try:
             for _ in range(20 * 60):
+                if events:
+                    break  # a client that reads while it sends stops at the error
                 await peer.send(chunk(second))
+                await asyncio.sleep(0)
         except ConnectionError:
             pass  # the hub hung up on us, as it should
-        events = await peer.events_until_closed()
+        await bounded(reading, 15)
         only_error(events, "audio-too-long")
     finally:
+        reading.cancel()
         peer.close()
     await still_serves(hub_port, command_speech)
+
+
+async def test_a_peer_that_sends_on_after_its_error_is_cut_off(hub_port: int) -> None:
+    peer = await Raw.open(hub_port)
+    sent, start, block = 0, time.monotonic(), bytes(65536)
+    try:
+        await peer.send(b'{"type":"audio-chunk","payload_length":200000000}\n')
+        with contextlib.suppress(ConnectionError):
+            while time.monotonic() - start < 20:
+                await bounded(peer.send(block), 5)
+                sent += len(block)
+    finally:
+        peer.close()
+    # The lingering close reads at most limits.linger_max_bytes (256 KiB), for at most 2 s.
+    assert time.monotonic() - start < 4
+    assert sent < 32 * 1024 * 1024, f"{sent} bytes accepted"
 
 
 async def test_hundred_thousand_characters_to_synthesize(
@@ -239,6 +268,20 @@ async def test_disconnect_mid_stream_and_mid_synthesis(
     )
     peer.close()
     await still_serves(hub_port, command_speech)
+
+
+async def test_three_hundred_idle_connections_do_not_lock_a_client_out(
+    hub_port: int, command_speech: bytes
+) -> None:
+    idle = [await asyncio.open_connection(HOST, hub_port) for _ in range(300)]
+    try:
+        started = time.monotonic()
+        info = await client.describe(HOST, hub_port)
+        assert info.asr and time.monotonic() - started < 2.0
+        await still_serves(hub_port, command_speech)
+    finally:
+        for _reader, writer in idle:
+            writer.close()
 
 
 async def test_half_sent_frame_times_out_without_stalling_others(

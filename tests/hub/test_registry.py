@@ -140,3 +140,19 @@ def test_device_discovery_keeps_what_it_can_act_on_among_other_components() -> N
     }
     entities = parse_config("homeassistant/device/mixed/config", json.dumps(document), PREFIX)
     assert [(e.key, e.platform) for e in entities] == [("hall_light", "light")]
+
+
+def test_command_prefixes_limit_what_the_hub_may_publish_to() -> None:
+    registry = EntityRegistry(command_prefixes=("zigbee2mqtt/",))
+    allowed = {"name": "Hall", "uniq_id": "hall", "cmd_t": "zigbee2mqtt/hall/set"}
+    other = {"name": "Shed", "uniq_id": "shed", "cmd_t": "home/shed/set"}
+    assert registry.apply_config("homeassistant/light/hall/config", json.dumps(allowed))
+    assert not registry.apply_config("homeassistant/light/shed/config", json.dumps(other))
+    assert sorted(registry.entities) == ["hall"]
+
+
+def test_a_number_given_as_a_string_is_read_as_a_number() -> None:
+    registry = EntityRegistry()
+    heater = {"name": "Heater", "uniq_id": "heater", "mode_cmd_t": "h/mode", "min_temp": "12.5"}
+    assert registry.apply_config("homeassistant/climate/heater/config", json.dumps(heater))
+    assert registry.entities["heater"].option("min_temp") == 12.5
