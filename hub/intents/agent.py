@@ -11,7 +11,7 @@ import asyncio
 import json
 import logging
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -28,6 +28,7 @@ _LOGGER = logging.getLogger(__name__)
 NOT_CONFIGURED = "Sorry, I can only do simple commands: no language model is set up."
 UNREACHABLE = "Sorry, I can't reach the language model right now."
 TOO_SLOW = "Sorry, the language model is taking too long to answer."
+FALLBACKS = frozenset({NOT_CONFIGURED, UNREACHABLE, TOO_SLOW})  # said only when it said nothing
 MAX_ROUNDS = 3
 
 SYSTEM_PROMPT = """You are the voice assistant of a home. Answer in one or two short sentences \
@@ -92,13 +93,23 @@ class LlmAgent:
         """Release the HTTP session."""
         await self._client.close()
 
-    async def answer(self, text: str, conversation_id: str | None) -> AgentAnswer:
+    async def answer(
+        self,
+        text: str,
+        conversation_id: str | None,
+        on_clause: Callable[[str], Awaitable[None]] | None = None,
+    ) -> AgentAnswer:
         """The whole answer (handled False, and why, when the model failed) and the device
-        commands its tool calls sent."""
+        commands its tool calls sent. `on_clause` gets each clause of what the model says as
+        soon as it is complete (not the apologies said in its place)."""
         actions: list[Publish] = []
-        pieces = [piece async for piece in self.respond(text, conversation_id, actions)]
+        pieces: list[str] = []
+        async for piece in self.respond(text, conversation_id, actions):
+            if on_clause is not None and (pieces or piece not in FALLBACKS):
+                await on_clause(piece)
+            pieces.append(piece)
         joined = " ".join(pieces).strip()
-        handled = joined not in (NOT_CONFIGURED, UNREACHABLE, TOO_SLOW)
+        handled = joined not in FALLBACKS
         return AgentAnswer(handled, joined, tuple(actions))
 
     async def respond(

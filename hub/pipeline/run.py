@@ -14,14 +14,15 @@ import asyncio
 import contextlib
 import itertools
 import logging
-from collections.abc import AsyncIterable
+from collections.abc import AsyncIterable, Awaitable, Callable
 
-from protocol.aio import bounded
+from protocol.aio import TaskSet, bounded
 from protocol.clock import Instant, now
 from protocol.run_events import (
     Action,
     Error,
     IntentEnd,
+    IntentProgress,
     IntentStart,
     PipelineEvent,
     Played,
@@ -45,7 +46,7 @@ from ..errors import PipelineError
 from .conversation import Answer, converse
 from .events import RunRecord
 from .listen import Utterance, WakeListener
-from .peer import Peer
+from .peer import Peer, TextStream
 from .request import RunRequest, RunResult, Step, WakeUp
 from .services import Services
 from .speech import speak
@@ -154,6 +155,9 @@ class Run:
             return
         if request.start <= Step.INTENT:
             assert isinstance(text, str)
+            if request.end is Step.TTS:
+                await self._answer_aloud(text)
+                return
             text = (await self._intent_stage(text)).text
         if request.end is Step.INTENT:
             return
@@ -290,11 +294,21 @@ class Run:
 
     # ---- intent --------------------------------------------------------------------------------
 
-    async def _intent_stage(self, text: str) -> Answer:
+    async def _intent_stage(
+        self, text: str, on_clause: Callable[[str], Awaitable[None]] | None = None
+    ) -> Answer:
         request = self.request
         self._set_state(NodeState.PROCESSING)
         await self._emit(IntentStart(self._stamp(), text=text))
-        answer = await converse(self.services, text, request.conversation_id, request.device_id)
+
+        async def progress(clause: str) -> None:
+            await self._emit(IntentProgress(self._stamp(), text=clause))
+            if on_clause is not None:
+                await on_clause(clause)
+
+        answer = await converse(
+            self.services, text, request.conversation_id, request.device_id, progress
+        )
         for publish in answer.publishes:
             await self._emit(Action(self._stamp(), topic=publish.topic, payload=publish.payload))
         await self._emit(
@@ -305,9 +319,34 @@ class Run:
         self.result.answer = answer
         return answer
 
+    async def _answer_aloud(self, text: str) -> None:
+        """The intent, then its answer spoken; an LLM answer is spoken clause by clause while
+        the model still writes, from its first clause on."""
+        clauses = TextStream()
+        speech = TaskSet(f"run {self.id}")
+        speaking: asyncio.Task[None] | None = None
+
+        async def on_clause(clause: str) -> None:
+            nonlocal speaking
+            if speaking is None:
+                speaking = speech.spawn(self._tts_stage(clauses, split=False), "speech", False)
+            elif speaking.done():
+                speaking.result()  # speech failed: so does the answer
+            clauses.put(clause)
+
+        try:
+            answer = await self._intent_stage(text, on_clause)
+            if speaking is None:
+                await self._tts_stage(answer.text)
+            else:
+                clauses.end()
+                await speaking
+        finally:
+            await speech.aclose()
+
     # ---- text-to-speech ------------------------------------------------------------------------
 
-    async def _tts_stage(self, text: str | AsyncIterable[str]) -> None:
+    async def _tts_stage(self, text: str | AsyncIterable[str], split: bool = True) -> None:
         request = self.request
         tts = self.services.tts
         if tts is None:
@@ -325,7 +364,7 @@ class Run:
             )
 
         self._audio_out = True
-        audio_s = await speak(tts, voice, text, self.peer, on_first_audio)
+        audio_s = await speak(tts, voice, text, self.peer, on_first_audio, split)
         self._audio_out = False
         self.result.audio_s = audio_s
         await self._emit(TtsEnd(self._stamp(), audio_s=round(audio_s, 2)))
