@@ -4,22 +4,18 @@ counts the renders that reached the model."""
 
 from __future__ import annotations
 
-import contextlib
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from wyoming.info import Info
 
 from hub.engines.speech_cache import SpeechCache, SynthesisKey
 from hub.engines.tts import LoadedVoice, PiperEngine, synthesis_key
 from hub.pipeline.request import RunRequest, Step
 from hub.pipeline.run import Run
-from hub.settings import Device, LimitSettings, TtsSettings
-from hub.wyoming_server import ServiceConnection
-from protocol.server import TcpUri, WyomingServer
+from hub.settings import Device, TtsSettings
 from testing import client
+from testing.doors import home_assistant_door
 from testing.fakes import RecordingPeer, fake_services
 
 ANSWER = "Turned on the kitchen light."
@@ -120,24 +116,8 @@ async def test_no_cache_renders_every_time(engine: CountingPiper) -> None:
     assert renders(engine) == [ANSWER, ANSWER] and len(engine.cache) == 0
 
 
-@contextlib.asynccontextmanager
-async def home_assistant_door(engine: CountingPiper) -> AsyncIterator[int]:
-    """The Wyoming server with real Piper on a free loopback port."""
-    services = fake_services(tts=engine)
-    server = WyomingServer(
-        TcpUri("127.0.0.1", 0),
-        lambda peer, writer, limits: ServiceConnection(peer, writer, limits, services, Info()),
-        LimitSettings(),
-    )
-    await server.start()
-    try:
-        yield server.port
-    finally:
-        await server.stop()
-
-
 async def test_home_assistant_synthesize_hits_the_cache(engine: CountingPiper) -> None:
-    async with home_assistant_door(engine) as port:
+    async with home_assistant_door(fake_services(tts=engine)) as port:
         new = await client.synthesize("127.0.0.1", port, ANSWER, timeout_s=30)
         repeated = await client.synthesize("127.0.0.1", port, ANSWER, timeout_s=30)
         other = await client.synthesize("127.0.0.1", port, ANSWER, voice="joe-copy", timeout_s=30)

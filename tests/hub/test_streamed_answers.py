@@ -22,10 +22,10 @@ from hub.pipeline.services import Services
 from hub.settings import Device, TtsSettings
 from protocol.aio import bounded
 from protocol.run_events import IntentEnd, IntentProgress, PipelineEvent
+from testing.doors import COMMAND, home_assistant_door, satellite_door
 from testing.fakes import FakeStt, fake_services
 from testing.llm import FakeModel, model_server, text
 from testing.simsat import SimSatellite
-from tests.hub.test_front_doors import COMMAND, home_assistant_door, satellite_door
 
 TOKEN_S = 0.05
 ANSWER = (
