@@ -3,8 +3,9 @@
 All three servers run on loopback in one run, with the same Whisper model (tiny.en, CTranslate2,
 int8, beam 1, CPU) and the same Piper voice (en_US-joe-medium); the peers come from their own
 virtual environment ($HOMEVOICE_PEERS, default `.peers`) and never download anything. The
-servers are measured one after another, each warmed up first. Figures are printed as a table and
-written to `out/bench/compare_peers.json`; server logs go to `out/bench/*.log`.
+servers are measured in alternating rounds, never at once, each warmed up first. Figures are
+printed as a table and written to `out/bench/compare_peers.json`; server logs go to
+`out/bench/*.log`.
 """
 
 from __future__ import annotations
@@ -154,13 +155,9 @@ async def limited(request: Awaitable[T]) -> T:
     return await bounded(request, REQUEST_TIMEOUT_S)
 
 
-async def sample(request: Request, rounds: int, clients: int) -> list[float]:
-    """One warm-up round, then `rounds` rounds of `clients` concurrent requests."""
-    await asyncio.gather(*(limited(request()) for _ in range(clients)))
-    samples: list[float] = []
-    for _ in range(rounds):
-        samples += await asyncio.gather(*(limited(request()) for _ in range(clients)))
-    return samples
+async def one_round(request: Request, clients: int) -> list[float]:
+    """`clients` concurrent requests."""
+    return list(await asyncio.gather(*(limited(request()) for _ in range(clients))))
 
 
 def stt_request(port: int, pcm: bytes, texts: dict[int, set[str]]) -> Request:
@@ -201,11 +198,17 @@ def normalise(text: str) -> str:
 async def compare(
     name: str, ports: tuple[int, int], make: Callable[[int], Request], clients: int, rounds: int
 ) -> tuple[list[Figure], dict[str, list[float]]]:
-    """Median and p95 (ms) of one figure, ours then the peer's; also the samples."""
-    samples: dict[str, list[float]] = {}
-    for side, port in zip(SIDES, ports, strict=True):
-        _LOGGER.info("Measuring %s: %s", name, side)
-        samples[side] = await sample(make(port), rounds, clients)
+    """Median and p95 (ms) of one figure, ours and the peer's; also the samples. After a
+    warm-up round each, the rounds alternate (ours, the peer's, ours, ...), so a change in the
+    machine's other load falls on both alike."""
+    _LOGGER.info("Measuring %s", name)
+    requests = {side: make(port) for side, port in zip(SIDES, ports, strict=True)}
+    for side in SIDES:
+        await one_round(requests[side], clients)
+    samples: dict[str, list[float]] = {side: [] for side in SIDES}
+    for _ in range(rounds):
+        for side in SIDES:
+            samples[side] += await one_round(requests[side], clients)
     ours, peer = samples["ours"], samples["peer"]
     figures = [Figure(f"{name}, {k}", "ms", 1e3 * f(ours), 1e3 * f(peer)) for k, f in STATS.items()]
     return figures, samples
@@ -323,8 +326,40 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
+def piper_floor(voice_path: Path, rounds: int, raw: dict[str, object]) -> list[Figure]:
+    """Piper alone, in this process: the first piece of each new text as each server cuts it
+    (ours: `hub.clauses`; the peer: sentence-stream's first sentence), to its first audio."""
+    from piper import PiperVoice
+    from sentence_stream import stream_to_sentences
+
+    from hub.clauses import split_text
+
+    voice = PiperVoice.load(voice_path)
+
+    def timed(piece: str) -> float:
+        started = time.perf_counter()
+        next(iter(voice.synthesize(piece)))  # one chunk per sentence: the first one
+        return time.perf_counter() - started
+
+    figures: list[Figure] = []
+    for label, text in TTS_TEXTS.items():
+        sample = text.format(n=10)
+        pieces = {"ours": split_text(sample)[0], "peer": next(stream_to_sentences([sample]))}
+        timed(pieces["ours"])  # warm-up
+        samples = {side: [timed(piece) for _ in range(rounds)] for side, piece in pieces.items()}
+        name = f"Piper alone (in-process), first piece of new text, {label}"
+        raw[name] = {"pieces": pieces, **samples}
+        ours, peer = (1e3 * float(np.median(samples[side])) for side in SIDES)
+        figures.append(Figure(f"{name}, median", "ms", ours, peer))
+    return figures
+
+
 async def measure(
-    ports: dict[str, int], clips: Clips | None, args: argparse.Namespace, raw: dict[str, object]
+    ports: dict[str, int],
+    clips: Clips | None,
+    args: argparse.Namespace,
+    raw: dict[str, object],
+    voice_path: Path,
 ) -> list[Figure]:
     """Every figure the options ask for, STT first."""
     figures: list[Figure] = []
@@ -332,6 +367,7 @@ async def measure(
         figures += await measure_stt((ports["hub"], ports["whisper"]), clips, args, raw)
     if not args.skip_tts:
         figures += await measure_tts((ports["hub"], ports["piper"]), args, raw)
+        figures += piper_floor(voice_path, args.rounds, raw)
     return figures
 
 
@@ -351,7 +387,7 @@ def main(argv: list[str] | None = None) -> int:
         env = peer_env(peers_dir)
         with contextlib.ExitStack() as stack:
             ports, commands, clips = start_servers(stack, env, args)
-            figures = asyncio.run(measure(ports, clips, args, raw))
+            figures = asyncio.run(measure(ports, clips, args, raw, env.voice_path))
     except KeyboardInterrupt:
         _LOGGER.error("Interrupted; servers stopped")
         return 130
