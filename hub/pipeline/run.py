@@ -321,28 +321,41 @@ class Run:
 
     async def _answer_aloud(self, text: str) -> None:
         """The intent, then its answer spoken; an LLM answer is spoken clause by clause while
-        the model still writes, from its first clause on."""
+        the model still writes, from its first clause on. Speech that fails (the peer gone)
+        stops the model too."""
         clauses = TextStream()
-        speech = TaskSet(f"run {self.id}")
+        tasks = TaskSet(f"run {self.id}")
         speaking: asyncio.Task[None] | None = None
+
+        def on_spoken(task: asyncio.Task[None]) -> None:
+            if not task.cancelled() and task.exception() is not None:
+                intent.cancel()
 
         async def on_clause(clause: str) -> None:
             nonlocal speaking
             if speaking is None:
-                speaking = speech.spawn(self._tts_stage(clauses, split=False), "speech", False)
-            elif speaking.done():
-                speaking.result()  # speech failed: so does the answer
+                speaking = tasks.spawn(self._tts_stage(clauses, split=False), "speech", False)
+                speaking.add_done_callback(on_spoken)
             clauses.put(clause)
 
+        intent = tasks.spawn(self._intent_stage(text, on_clause), "intent", False)
         try:
-            answer = await self._intent_stage(text, on_clause)
+            try:
+                answer = await intent
+            except asyncio.CancelledError:
+                this = asyncio.current_task()
+                stopped = speaking is not None and speaking.done() and not speaking.cancelled()
+                if stopped and this is not None and not this.cancelling():
+                    assert speaking is not None
+                    speaking.result()  # the speech failed, not this run: raise why
+                raise
             if speaking is None:
                 await self._tts_stage(answer.text)
             else:
                 clauses.end()
                 await speaking
         finally:
-            await speech.aclose()
+            await tasks.aclose()
 
     # ---- text-to-speech ------------------------------------------------------------------------
 

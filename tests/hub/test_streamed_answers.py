@@ -18,12 +18,14 @@ from wyoming.info import Describe
 
 from hub.engines.tts import PiperEngine
 from hub.llm import LlmSettings
+from hub.pipeline.request import RunRequest, Step
+from hub.pipeline.run import Run
 from hub.pipeline.services import Services
 from hub.settings import Device, TtsSettings
 from protocol.aio import bounded
 from protocol.run_events import IntentEnd, IntentProgress, PipelineEvent
 from testing.doors import COMMAND, home_assistant_door, satellite_door
-from testing.fakes import FakeStt, fake_services
+from testing.fakes import FakeStt, RecordingPeer, fake_services
 from testing.llm import FakeModel, model_server, text
 from testing.simsat import SimSatellite
 
@@ -165,3 +167,18 @@ async def test_a_transcript_streams_as_wyoming_does(served: tuple[FakeModel, Ser
     ]  # fmt: skip
     assert got[1].data["text"] == got[2].data["text"] == QUESTION
     assert after.type == "info"
+
+
+async def test_a_peer_gone_mid_answer_stops_the_model(served: tuple[FakeModel, Services]) -> None:
+    model, services = served
+    model.script = [tokens()]
+    peer = RecordingPeer(end_audio=True)
+    peer.gone_after_chunks = 2
+    request = RunRequest(Step.INTENT, Step.TTS, "request", text=QUESTION)
+    started = time.monotonic()
+    result = await bounded(Run(services, peer, request).execute(), 30)
+    took_s = time.monotonic() - started
+    assert result.outcome == "error" and result.error is not None
+    assert result.error.code == "peer-gone"
+    assert model.last_delta_s == []  # the model was cut off before its last token
+    assert took_s < len(tokens()) * TOKEN_S
