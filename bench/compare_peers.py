@@ -346,7 +346,10 @@ def piper_floor(voice_path: Path, rounds: int, raw: dict[str, object]) -> list[F
         sample = text.format(n=10)
         pieces = {"ours": split_text(sample)[0], "peer": next(stream_to_sentences([sample]))}
         timed(pieces["ours"])  # warm-up
-        samples = {side: [timed(piece) for _ in range(rounds)] for side, piece in pieces.items()}
+        samples: dict[str, list[float]] = {side: [] for side in SIDES}
+        for _ in range(rounds):  # alternating, as the servers are measured
+            for side in SIDES:
+                samples[side].append(timed(pieces[side]))
         name = f"Piper alone (in-process), first piece of new text, {label}"
         raw[name] = {"pieces": pieces, **samples}
         ours, peer = (1e3 * float(np.median(samples[side])) for side in SIDES)
