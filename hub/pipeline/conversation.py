@@ -29,18 +29,21 @@ async def converse(
     conversation_id: str | None,
     device_id: str | None,
     on_clause: Callable[[str], Awaitable[None]] | None = None,
+    on_action: Callable[[Publish], Awaitable[None]] | None = None,
 ) -> Answer:
     """Understand `text` and act on it; never raises for what people say.
 
     `device_id` is the satellite that heard it (its timers are its own);
     `conversation_id` lets the LLM remember the last turns. An LLM answer streams: each clause
-    goes to `on_clause` as soon as it is complete (a grammar answer comes whole, in `Answer`).
+    goes to `on_clause` as soon as it is complete, each device command it sends to `on_action`
+    (a grammar answer comes whole, in `Answer`, its commands in `Answer.publishes`).
     """
     started = time.perf_counter()
     outcome = services.intents.handle(text, device_id=device_id)
     answer = Answer(outcome.handled, outcome.answer, outcome.intent, tuple(outcome.publishes))
     if not outcome.handled and services.agent.settings.enabled:
-        said = await services.agent.answer(text, conversation_id or device_id, on_clause)
+        conversation = conversation_id or device_id
+        said = await services.agent.answer(text, conversation, on_clause, on_action)
         answer = Answer(said.handled, said.text, "llm", said.actions)
     _LOGGER.info(
         "%r -> %s (%s, %d published) in %.1f ms",

@@ -43,6 +43,7 @@ from protocol.segmenter import Segment
 from protocol.states import NodeState
 
 from ..errors import PipelineError
+from ..intents.actions import Publish
 from .conversation import Answer, converse
 from .events import RunRecord
 from .listen import Utterance, WakeListener
@@ -306,11 +307,17 @@ class Run:
             if on_clause is not None:
                 await on_clause(clause)
 
-        answer = await converse(
-            self.services, text, request.conversation_id, request.device_id, progress
-        )
-        for publish in answer.publishes:
+        acted: list[Publish] = []
+
+        async def action(publish: Publish) -> None:
+            acted.append(publish)
             await self._emit(Action(self._stamp(), topic=publish.topic, payload=publish.payload))
+
+        answer = await converse(
+            self.services, text, request.conversation_id, request.device_id, progress, action
+        )
+        for publish in answer.publishes[len(acted) :]:  # the grammar's, reported once it is done
+            await action(publish)
         await self._emit(
             IntentEnd(
                 self._stamp(), handled=answer.handled, intent=answer.intent, answer=answer.text
