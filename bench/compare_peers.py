@@ -33,6 +33,7 @@ from typing import TypeVar
 import jiwer
 import numpy as np
 
+from bench.tts_floor import piper_floor
 from protocol.aio import bounded
 from testing import client
 from testing.audio import COMMANDS, espeak_speech, piper_speech, silence
@@ -326,37 +327,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
-def piper_floor(voice_path: Path, rounds: int, raw: dict[str, object]) -> list[Figure]:
-    """Piper alone, in this process: the first piece of each new text as each server cuts it
-    (ours: `hub.clauses`; the peer: sentence-stream's first sentence), to its first audio."""
-    from piper import PiperVoice
-    from sentence_stream import stream_to_sentences
-
-    from hub.clauses import split_text
-
-    voice = PiperVoice.load(voice_path)
-
-    def timed(piece: str) -> float:
-        started = time.perf_counter()
-        next(iter(voice.synthesize(piece)))  # one chunk per sentence: the first one
-        return time.perf_counter() - started
-
-    figures: list[Figure] = []
-    for label, text in TTS_TEXTS.items():
-        sample = text.format(n=10)
-        pieces = {"ours": split_text(sample)[0], "peer": next(stream_to_sentences([sample]))}
-        timed(pieces["ours"])  # warm-up
-        samples: dict[str, list[float]] = {side: [] for side in SIDES}
-        for _ in range(rounds):  # alternating, as the servers are measured
-            for side in SIDES:
-                samples[side].append(timed(pieces[side]))
-        name = f"Piper alone (in-process), first piece of new text, {label}"
-        raw[name] = {"pieces": pieces, **samples}
-        ours, peer = (1e3 * float(np.median(samples[side])) for side in SIDES)
-        figures.append(Figure(f"{name}, median", "ms", ours, peer))
-    return figures
-
-
 async def measure(
     ports: dict[str, int],
     clips: Clips | None,
@@ -370,7 +340,8 @@ async def measure(
         figures += await measure_stt((ports["hub"], ports["whisper"]), clips, args, raw)
     if not args.skip_tts:
         figures += await measure_tts((ports["hub"], ports["piper"]), args, raw)
-        figures += piper_floor(voice_path, args.rounds, raw)
+        floor = piper_floor(voice_path, TTS_TEXTS, args.rounds, raw)
+        figures += [Figure(f"{name}, median", "ms", ours, peer) for name, ours, peer in floor]
     return figures
 
 
