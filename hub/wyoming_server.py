@@ -10,11 +10,11 @@ import logging
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from wyoming.asr import Transcribe, Transcript
+from wyoming.asr import Transcribe, Transcript, TranscriptChunk, TranscriptStart, TranscriptStop
 from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.error import Error as WyomingError
 from wyoming.event import Event
-from wyoming.handle import Handled, NotHandled
+from wyoming.handle import Handled, HandledChunk, HandledStart, HandledStop, NotHandled
 from wyoming.info import Describe, Info
 from wyoming.ping import Ping, Pong
 from wyoming.tts import (
@@ -32,7 +32,15 @@ from protocol.clock import now
 from protocol.errors import ProtocolError
 from protocol.events import parse
 from protocol.framing import FrameLimits
-from protocol.run_events import Error, IntentEnd, PipelineEvent, Stamp, SttEnd, Wake
+from protocol.run_events import (
+    Error,
+    IntentEnd,
+    IntentProgress,
+    PipelineEvent,
+    Stamp,
+    SttEnd,
+    Wake,
+)
 from protocol.server import Connection
 
 from .engines.errors import SttError, TtsError, WakeError
@@ -54,16 +62,33 @@ class RequestPeer(ClientPeer):
         self._connection = connection
         self._context = context
         self._audio_out: PcmFormat | None = None
+        self._streaming_answer = False  # handled-start went out
 
     async def send(self, event: PipelineEvent) -> None:
-        """The events a Wyoming client reads: transcript, detection, handled, error."""
+        """The events a Wyoming client reads: transcript, detection, handled, error.
+
+        As Wyoming 1.7 streams them, with the whole event in the middle for clients that read
+        only that one (Home Assistant): `transcript-start`, `-chunk`, `transcript`, `-stop`;
+        for an answer that streams (the LLM's) `handled-start`, a `handled-chunk` per clause,
+        `handled`, `handled-stop`. A grammar answer is one `handled` (or `not-handled`).
+        """
         if isinstance(event, SttEnd):
+            await self._write(TranscriptStart(language=event.language).event())
+            await self._write(TranscriptChunk(text=event.text).event())
             await self._write(Transcript(text=event.text, language=event.language).event())
+            await self._write_last(TranscriptStop().event())
         elif isinstance(event, Wake) and event.source == "hub":
             await self._write(Detection(name=event.name, timestamp=event.audio_ms).event())
+        elif isinstance(event, IntentProgress):
+            if not self._streaming_answer:
+                self._streaming_answer = True
+                await self._write(HandledStart(context=self._context).event())
+            await self._write(HandledChunk(text=event.text).event())
         elif isinstance(event, IntentEnd):
             reply = Handled if event.handled else NotHandled
             await self._write(reply(text=event.answer, context=self._context).event())
+            if self._streaming_answer:
+                await self._write_last(HandledStop().event())
         elif isinstance(event, Error):
             await self._write(WyomingError(text=event.message, code=event.code).event())
 
@@ -93,6 +118,13 @@ class RequestPeer(ClientPeer):
             await self._connection.send(event)
         except (OSError, ProtocolError) as err:
             raise PeerGone(f"{self._connection.peer}: {err}") from err
+
+    async def _write_last(self, event: Event) -> None:
+        """The end of a stream, after the whole event a client may close on."""
+        try:
+            await self._write(event)
+        except PeerGone as err:
+            _LOGGER.debug("%s", err.message)
 
 
 @dataclass

@@ -33,18 +33,19 @@ class Stage(IntEnum):
     STT_END = 6
     INTENT_START = 7
     ACTION = 8
-    INTENT_END = 9
-    TTS_START = 10
-    TTS_FIRST_AUDIO = 11
-    TTS_END = 12
-    PLAYED = 13
-    ERROR = 14
-    RUN_END = 15
-    STOP = 16
-    TIMER_STARTED = 17
-    TIMER_UPDATED = 18
-    TIMER_CANCELLED = 19
-    TIMER_FINISHED = 20
+    INTENT_PROGRESS = 9
+    INTENT_END = 10
+    TTS_START = 11
+    TTS_FIRST_AUDIO = 12
+    TTS_END = 13
+    PLAYED = 14
+    ERROR = 15
+    RUN_END = 16
+    STOP = 17
+    TIMER_STARTED = 18
+    TIMER_UPDATED = 19
+    TIMER_CANCELLED = 20
+    TIMER_FINISHED = 21
 
     @property
     def wire(self) -> str:
@@ -199,6 +200,15 @@ class Action(PipelineEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class IntentProgress(PipelineEvent):
+    """One more piece of a streamed answer (the LLM's), as soon as it is complete; speech may
+    start before `intent-end`."""
+
+    stage = Stage.INTENT_PROGRESS
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class IntentEnd(PipelineEvent):
     """What was understood and the answer."""
 
@@ -317,6 +327,7 @@ EVENT_TYPES: dict[Stage, type[PipelineEvent]] = {
         SttEnd,
         IntentStart,
         Action,
+        IntentProgress,
         IntentEnd,
         TtsStart,
         TtsFirstAudio,

@@ -25,7 +25,7 @@ from hub.intents.home import Home
 from hub.intents.registry import EntityRegistry
 from hub.llm import LlmSettings
 from hub.pipeline.peer import AudioInbox, PeerGone
-from hub.pipeline.services import Services, VadPool
+from hub.pipeline.services import Services, TextToSpeech, VadPool
 from hub.settings import SttSettings, TtsSettings, VadSettings
 from protocol.audio import STT_FORMAT, PcmFormat
 from protocol.run_events import PipelineEvent
@@ -204,7 +204,7 @@ class Published:
 
 def fake_services(
     stt: FakeStt | None = None,
-    tts: FakeTts | None = None,
+    tts: TextToSpeech | None = None,
     wake: FakeWake | None = None,
     llm: LlmSettings | None = None,
     published: Published | None = None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -21,9 +22,11 @@ STALL = "stall"
 class FakeModel:
     """Answers each chat-completions request with the next scripted reply, streamed."""
 
-    def __init__(self, script: Script) -> None:
+    def __init__(self, script: Script, delta_delay_s: float = 0.01) -> None:
         self.script = list(script)
+        self.delta_delay_s = delta_delay_s
         self.requests: list[dict[str, Any]] = []
+        self.last_delta_s: list[float] = []  # per reply, when its last delta went out (monotonic)
 
     async def completions(self, request: web.Request) -> web.StreamResponse:
         self.requests.append(await request.json())
@@ -34,20 +37,26 @@ class FakeModel:
             return web.Response(status=reply, text="model exploded")
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
         await response.prepare(request)
-        for delta in reply:
+        for index, delta in enumerate(reply):
             if delta == STALL:
                 await asyncio.sleep(3600)
+            if index:
+                await asyncio.sleep(self.delta_delay_s)
             event = {"choices": [{"index": 0, "delta": delta}]}
             await response.write(f"data: {json.dumps(event)}\n\n".encode())
-            await asyncio.sleep(0.01)
+        self.last_delta_s.append(time.monotonic())
+        await asyncio.sleep(self.delta_delay_s)
         await response.write(b"data: [DONE]\n\n")
         return response
 
 
 @contextlib.asynccontextmanager
-async def model_server(script: Script | None = None) -> AsyncIterator[tuple[FakeModel, str]]:
-    """The fake model on a free loopback port, and its base URL (`http://127.0.0.1:N/v1`)."""
-    model = FakeModel(script or [])
+async def model_server(
+    script: Script | None = None, delta_delay_s: float = 0.01
+) -> AsyncIterator[tuple[FakeModel, str]]:
+    """The fake model on a free loopback port, and its base URL (`http://127.0.0.1:N/v1`);
+    it sends a delta every `delta_delay_s`."""
+    model = FakeModel(script or [], delta_delay_s)
     app = web.Application()
     app.router.add_post("/v1/chat/completions", model.completions)
     runner = web.AppRunner(app, shutdown_timeout=0.5)  # the "hang" reply never ends

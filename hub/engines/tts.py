@@ -1,5 +1,6 @@
 """Text-to-speech with Piper voices on onnxruntime, one piece of text at a time.
 
+A piece rendered before comes from the answer cache (`speech_cache.py`) without a render.
 espeak-ng (phonemes) is a process-wide C library and not thread-safe, so phonemizing holds a
 lock; the ONNX inference, where the time goes, runs concurrently behind a limit.
 """
@@ -24,6 +25,7 @@ from protocol.audio import PcmFormat, float_to_pcm16
 from .device import onnx_providers
 from .errors import TtsError
 from .limiter import PriorityLimiter
+from .speech_cache import SpeechCache, SynthesisKey
 
 _LOGGER = logging.getLogger(__name__)
 _ESPEAK_LOCK = threading.Lock()
@@ -60,6 +62,7 @@ class PiperEngine:
         self.default_voice = next(iter(voice_paths))
         self._slots: PriorityLimiter | None = None
         self._concurrency = 1
+        self.cache = SpeechCache(settings.cache_size_mb * 1024 * 1024, settings.cache_entries)
 
     def load(self) -> float:
         """Load and warm every voice; returns the seconds it took."""
@@ -116,17 +119,23 @@ class PiperEngine:
             )
 
     async def render(self, voice: LoadedVoice, text: str, first: bool = True) -> bytes:
-        """16-bit PCM for one piece of text, rendered off the event loop.
+        """16-bit PCM for one piece of text: from the cache, or rendered off the event loop.
 
         The first piece of an answer goes ahead of later pieces of other answers: those
         are already playing, and their listeners have audio until the next piece is due.
         """
         assert self._slots is not None, "start() first"
+        key = synthesis_key(voice, text)
+        cached = self.cache.get(key)
+        if cached is not None:
+            return cached
         async with self._slots.slot(priority=0 if first else 1):
             try:
-                return await asyncio.to_thread(self.render_sync, voice, text)
+                pcm = await asyncio.to_thread(self.render_sync, voice, text)
             except Exception as err:
                 raise TtsError("tts-failed", f"synthesis failed: {err}") from err
+        self.cache.put(key, pcm)
+        return pcm
 
     async def render_pieces(self, voice: LoadedVoice, pieces: list[str]) -> AsyncIterator[bytes]:
         """Render pieces in order, yielding each one's audio as soon as it is ready."""
@@ -147,3 +156,19 @@ class PiperEngine:
             peak = float(np.max(np.abs(audio))) if audio.size else 0.0
             parts.append(float_to_pcm16(audio / peak if peak > 1e-8 else audio * 0.0))
         return b"".join(parts)
+
+
+def synthesis_key(loaded: LoadedVoice, text: str) -> SynthesisKey:
+    """The cache key of `text` in `loaded`'s voice with the settings it renders with."""
+    config = getattr(loaded.voice, "config", None)
+    speakers = int(getattr(config, "num_speakers", 1) or 1)
+    return SynthesisKey(
+        voice=loaded.name,
+        model_path=str(loaded.path),
+        text=text,
+        speaker_id=int(getattr(config, "default_speaker_id", 0)) if speakers > 1 else None,
+        length_scale=float(getattr(config, "length_scale", 1.0)),
+        noise_scale=float(getattr(config, "noise_scale", 0.0)),
+        noise_w_scale=float(getattr(config, "noise_w_scale", 0.0)),
+        rate_hz=loaded.format.rate_hz,
+    )

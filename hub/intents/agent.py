@@ -11,7 +11,7 @@ import asyncio
 import json
 import logging
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -28,6 +28,7 @@ _LOGGER = logging.getLogger(__name__)
 NOT_CONFIGURED = "Sorry, I can only do simple commands: no language model is set up."
 UNREACHABLE = "Sorry, I can't reach the language model right now."
 TOO_SLOW = "Sorry, the language model is taking too long to answer."
+FALLBACKS = frozenset({NOT_CONFIGURED, UNREACHABLE, TOO_SLOW})  # said only when it said nothing
 MAX_ROUNDS = 3
 
 SYSTEM_PROMPT = """You are the voice assistant of a home. Answer in one or two short sentences \
@@ -92,13 +93,29 @@ class LlmAgent:
         """Release the HTTP session."""
         await self._client.close()
 
-    async def answer(self, text: str, conversation_id: str | None) -> AgentAnswer:
+    async def answer(
+        self,
+        text: str,
+        conversation_id: str | None,
+        on_clause: Callable[[str], Awaitable[None]] | None = None,
+        on_action: Callable[[Publish], Awaitable[None]] | None = None,
+    ) -> AgentAnswer:
         """The whole answer (handled False, and why, when the model failed) and the device
-        commands its tool calls sent."""
+        commands its tool calls sent. `on_clause` gets each clause of what the model says as
+        soon as it is complete (not the apologies said in its place), `on_action` each device
+        command as soon as it was sent."""
         actions: list[Publish] = []
-        pieces = [piece async for piece in self.respond(text, conversation_id, actions)]
+        pieces: list[str] = []
+        async for piece in self._items(text, conversation_id, actions):
+            if isinstance(piece, Publish):
+                if on_action is not None:
+                    await on_action(piece)
+                continue
+            if on_clause is not None and (pieces or piece not in FALLBACKS):
+                await on_clause(piece)
+            pieces.append(piece)
         joined = " ".join(pieces).strip()
-        handled = joined not in (NOT_CONFIGURED, UNREACHABLE, TOO_SLOW)
+        handled = joined not in FALLBACKS
         return AgentAnswer(handled, joined, tuple(actions))
 
     async def respond(
@@ -106,10 +123,18 @@ class LlmAgent:
     ) -> AsyncIterator[str]:
         """The answer clause by clause, as soon as each is complete; never hangs. The device
         commands the model's tool calls send are added to `actions`."""
+        async for item in self._items(text, conversation_id, actions):
+            if isinstance(item, str):
+                yield item
+
+    async def _items(
+        self, text: str, conversation_id: str | None, actions: list[Publish] | None
+    ) -> AsyncIterator[str | Publish]:
+        """The clauses, and each device command when it was sent, in the order they came."""
         if not self.settings.enabled:
             yield NOT_CONFIGURED
             return
-        clauses: asyncio.Queue[str | None] = asyncio.Queue()
+        clauses: asyncio.Queue[str | Publish | None] = asyncio.Queue()
         tasks = TaskSet("llm")
         sent = actions if actions is not None else []
         tasks.spawn(self._converse(text, conversation_id or "", clauses, sent), "conversation")
@@ -123,7 +148,7 @@ class LlmAgent:
         self,
         text: str,
         conversation_id: str,
-        out: asyncio.Queue[str | None],
+        out: asyncio.Queue[str | Publish | None],
         actions: list[Publish],
     ) -> None:
         spoken = ClauseBuffer()
@@ -153,10 +178,13 @@ class LlmAgent:
                     if not turn_now.tool_calls:
                         break
                     messages.append(_assistant_message(turn_now))
+                    sent_before = len(actions)
                     messages += [
                         self._run_tool(call.id, call.name, call.arguments, actions)
                         for call in turn_now.tool_calls
                     ]
+                    for message in actions[sent_before:]:
+                        out.put_nowait(message)
             emit(spoken.finish())
             keep = 2 * self.settings.history_turns
             history[:] = (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from ..intents.actions import Publish
@@ -23,18 +24,26 @@ class Answer:
 
 
 async def converse(
-    services: Services, text: str, conversation_id: str | None, device_id: str | None
+    services: Services,
+    text: str,
+    conversation_id: str | None,
+    device_id: str | None,
+    on_clause: Callable[[str], Awaitable[None]] | None = None,
+    on_action: Callable[[Publish], Awaitable[None]] | None = None,
 ) -> Answer:
     """Understand `text` and act on it; never raises for what people say.
 
     `device_id` is the satellite that heard it (its timers are its own);
-    `conversation_id` lets the LLM remember the last turns.
+    `conversation_id` lets the LLM remember the last turns. An LLM answer streams: each clause
+    goes to `on_clause` as soon as it is complete, each device command it sends to `on_action`
+    (a grammar answer comes whole, in `Answer`, its commands in `Answer.publishes`).
     """
     started = time.perf_counter()
     outcome = services.intents.handle(text, device_id=device_id)
     answer = Answer(outcome.handled, outcome.answer, outcome.intent, tuple(outcome.publishes))
     if not outcome.handled and services.agent.settings.enabled:
-        said = await services.agent.answer(text, conversation_id or device_id)
+        conversation = conversation_id or device_id
+        said = await services.agent.answer(text, conversation, on_clause, on_action)
         answer = Answer(said.handled, said.text, "llm", said.actions)
     _LOGGER.info(
         "%r -> %s (%s, %d published) in %.1f ms",

@@ -14,14 +14,15 @@ import asyncio
 import contextlib
 import itertools
 import logging
-from collections.abc import AsyncIterable
+from collections.abc import AsyncIterable, Awaitable, Callable
 
-from protocol.aio import bounded
+from protocol.aio import TaskSet, bounded
 from protocol.clock import Instant, now
 from protocol.run_events import (
     Action,
     Error,
     IntentEnd,
+    IntentProgress,
     IntentStart,
     PipelineEvent,
     Played,
@@ -42,10 +43,11 @@ from protocol.segmenter import Segment
 from protocol.states import NodeState
 
 from ..errors import PipelineError
+from ..intents.actions import Publish
 from .conversation import Answer, converse
 from .events import RunRecord
 from .listen import Utterance, WakeListener
-from .peer import GONE, Peer, PeerGone
+from .peer import GONE, Peer, PeerGone, TextStream
 from .request import RunRequest, RunResult, Step, WakeUp
 from .services import Services
 from .speech import speak
@@ -160,6 +162,9 @@ class Run:
             return
         if request.start <= Step.INTENT:
             assert isinstance(text, str)
+            if request.end is Step.TTS:
+                await self._answer_aloud(text)
+                return
             text = (await self._intent_stage(text)).text
         if request.end is Step.INTENT:
             return
@@ -301,13 +306,29 @@ class Run:
 
     # ---- intent --------------------------------------------------------------------------------
 
-    async def _intent_stage(self, text: str) -> Answer:
+    async def _intent_stage(
+        self, text: str, on_clause: Callable[[str], Awaitable[None]] | None = None
+    ) -> Answer:
         request = self.request
         self._set_state(NodeState.PROCESSING)
         await self._emit(IntentStart(self._stamp(), text=text))
-        answer = await converse(self.services, text, request.conversation_id, request.device_id)
-        for publish in answer.publishes:
+
+        async def progress(clause: str) -> None:
+            await self._emit(IntentProgress(self._stamp(), text=clause))
+            if on_clause is not None:
+                await on_clause(clause)
+
+        acted: list[Publish] = []
+
+        async def action(publish: Publish) -> None:
+            acted.append(publish)
             await self._emit(Action(self._stamp(), topic=publish.topic, payload=publish.payload))
+
+        answer = await converse(
+            self.services, text, request.conversation_id, request.device_id, progress, action
+        )
+        for publish in answer.publishes[len(acted) :]:  # the grammar's, reported once it is done
+            await action(publish)
         await self._emit(
             IntentEnd(
                 self._stamp(), handled=answer.handled, intent=answer.intent, answer=answer.text
@@ -316,9 +337,47 @@ class Run:
         self.result.answer = answer
         return answer
 
+    async def _answer_aloud(self, text: str) -> None:
+        """The intent, then its answer spoken; an LLM answer is spoken clause by clause while
+        the model still writes, from its first clause on. Speech that fails (the peer gone)
+        stops the model too."""
+        clauses = TextStream()
+        tasks = TaskSet(f"run {self.id}")
+        speaking: asyncio.Task[None] | None = None
+
+        def on_spoken(task: asyncio.Task[None]) -> None:
+            if not task.cancelled() and task.exception() is not None:
+                intent.cancel()
+
+        async def on_clause(clause: str) -> None:
+            nonlocal speaking
+            if speaking is None:
+                speaking = tasks.spawn(self._tts_stage(clauses, split=False), "speech", False)
+                speaking.add_done_callback(on_spoken)
+            clauses.put(clause)
+
+        intent = tasks.spawn(self._intent_stage(text, on_clause), "intent", False)
+        try:
+            try:
+                answer = await intent
+            except asyncio.CancelledError:
+                this = asyncio.current_task()
+                stopped = speaking is not None and speaking.done() and not speaking.cancelled()
+                if stopped and this is not None and not this.cancelling():
+                    assert speaking is not None
+                    speaking.result()  # the speech failed, not this run: raise why
+                raise
+            if speaking is None:
+                await self._tts_stage(answer.text)
+            else:
+                clauses.end()
+                await speaking
+        finally:
+            await tasks.aclose()
+
     # ---- text-to-speech ------------------------------------------------------------------------
 
-    async def _tts_stage(self, text: str | AsyncIterable[str]) -> None:
+    async def _tts_stage(self, text: str | AsyncIterable[str], split: bool = True) -> None:
         request = self.request
         tts = self.services.tts
         if tts is None:
@@ -336,7 +395,7 @@ class Run:
             )
 
         self._audio_out = True
-        audio_s = await speak(tts, voice, text, self.peer, on_first_audio)
+        audio_s = await speak(tts, voice, text, self.peer, on_first_audio, split)
         self._audio_out = False
         self.result.audio_s = audio_s
         await self._emit(TtsEnd(self._stamp(), audio_s=round(audio_s, 2)))

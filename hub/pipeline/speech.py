@@ -19,11 +19,14 @@ async def speak(
     text: str | AsyncIterable[str],
     peer: Peer,
     on_first_audio: Callable[[], Awaitable[None]],
+    split: bool = True,
 ) -> float:
     """Render `text` onto `peer`; returns the seconds of audio sent.
 
-    Always a well-formed stream: audio-start, chunks, audio-stop (with no chunks when there is
-    nothing to say). `on_first_audio` runs once, right after the first chunk went out.
+    Streamed text is fragments to cut into pieces, or (`split` False: the LLM's clauses,
+    already cut) pieces to say as they come. Always a well-formed stream: audio-start, chunks,
+    audio-stop (with no chunks when there is nothing to say). `on_first_audio` runs once,
+    right after the first chunk went out.
     """
     fmt = voice.format
     step = tts.settings.samples_per_chunk * fmt.frame_bytes
@@ -55,7 +58,7 @@ async def speak(
         async for fragment in text:
             chars += len(fragment)
             tts.check_length(chars)
-            await say(clauses.add(fragment))
+            await say(clauses.add(fragment) if split else [fragment])
         await say(clauses.finish())
     if not opened:
         await peer.start_audio(fmt)

@@ -4,22 +4,14 @@ sockets on both sides; fake STT and TTS; the real intents on the fake home."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator
-
 import pytest
-from wyoming.info import Info
 
-from hub.pipeline.services import Services
-from hub.satellites.controller import SatelliteController
-from hub.settings import HubSettings, LimitSettings, SatelliteSettings
-from hub.wyoming_server import ServiceConnection
 from protocol.aio import bounded
 from protocol.run_events import Error, IntentEnd, PipelineEvent
-from protocol.server import TcpUri, WyomingServer
 from testing import client
-from testing.fakes import SPEECH_LEVEL, FakeStt, FakeTts, Published, chunk, fake_services
-from testing.simsat import Clip, SimSatellite
+from testing.doors import COMMAND, home_assistant_door, satellite_door
+from testing.fakes import FakeStt, FakeTts, Published, fake_services
+from testing.simsat import SimSatellite
 
 SENTENCES = [
     "Turn on the kitchen light.",
@@ -31,36 +23,6 @@ SENTENCES = [
     "Turn on the moon.",  # nothing matches: no action, the same refusal
     "What is the meaning of life?",  # no LLM here: the same answer on both
 ]
-COMMAND = Clip("a command", chunk() * 5 + chunk(SPEECH_LEVEL) * 10, 0.32 + 0.64)
-
-
-@contextlib.asynccontextmanager
-async def home_assistant_door(services: Services) -> AsyncIterator[int]:
-    """The Wyoming server Home Assistant talks to, on a free loopback port."""
-    server = WyomingServer(
-        TcpUri("127.0.0.1", 0),
-        lambda peer, writer, limits: ServiceConnection(peer, writer, limits, services, Info()),
-        LimitSettings(),
-    )
-    await server.start()
-    try:
-        yield server.port
-    finally:
-        await server.stop()
-
-
-@contextlib.asynccontextmanager
-async def satellite_door(services: Services, satellite: SimSatellite) -> AsyncIterator[None]:
-    """The hub's satellite controller driving `satellite` over loopback."""
-    uri = f"tcp://127.0.0.1:{satellite.port}"
-    settings = HubSettings(zeroconf=False, satellites=SatelliteSettings(uris=(uri,)))
-    controller = SatelliteController(settings, services)
-    await controller.start()
-    try:
-        await bounded(satellite.ready.wait(), 10)
-        yield
-    finally:
-        await controller.stop()
 
 
 async def test_the_same_sentences_through_both_doors_do_the_same() -> None:

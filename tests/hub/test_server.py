@@ -23,7 +23,7 @@ async def test_describe_lists_every_service(hub_port: int) -> None:
     info = await client.describe(HOST, hub_port)
     assert [m.name for m in info.asr[0].models] == ["tiny.en"]
     assert info.asr[0].models[0].languages == ["en"]
-    assert info.asr[0].supports_transcript_streaming is False
+    assert info.asr[0].supports_transcript_streaming is True
     assert info.asr[0].version and info.asr[0].installed
     assert [v.name for v in info.tts[0].voices] == ["en_US-joe-medium"]
     assert info.tts[0].voices[0].languages == ["en_US"]
@@ -32,6 +32,7 @@ async def test_describe_lists_every_service(hub_port: int) -> None:
     assert wake["hey_jarvis"] == "Hey Jarvis"
     assert set(wake) == {"hey_jarvis", "okay_nabu", "alexa", "hey_mycroft", "hey_rhasspy"}
     assert info.handle[0].installed and info.handle[0].models[0].languages == ["en"]
+    assert info.handle[0].supports_handled_streaming is True
     assert info.satellite is None  # HA must create stt/tts/wake/conversation entities
 
 
