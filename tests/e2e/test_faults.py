@@ -1,5 +1,5 @@
 """Faults with real processes on loopback: the hub killed mid-utterance and restarted, the broker
-gone for a while, SIGTERM during a run. After each, the satellite is idle again, the next
+gone for 30 s, SIGTERM during a run. After each, the satellite is idle again, the next
 command works, and nothing is carried out twice."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from .conftest import hub_args, kitchen_satellite, light_on
 
 OWN = "homevoice/satellite_kitchen"  # the satellite's own MQTT device
 DRIVEN = "homevoice/kitchen"  # the hub's view of the satellite it drives
-OUTAGE_S = 10.0
+OUTAGE_S = 30.0
 
 
 def _state(mqtt: Watcher, topic: str, after: int = 0) -> list[str]:
