@@ -106,3 +106,31 @@ async def test_stock_satellite_turns_on_the_light_and_answers(
         assert "kitchen light" in await ear.heard_since(rig, 0)
         heard = await client.describe("127.0.0.1", rig.port)
         assert heard.satellite is not None and heard.satellite.name == "Stock Kitchen"
+
+
+async def test_our_hub_restarted_while_it_drives_a_stock_satellite(
+    tmp_path: Path, module_broker: Broker, wake_command: bytes
+) -> None:
+    satellite_port, hub_port = free_port(), free_port()
+    args = hub_args(module_broker, satellite_port)
+    topic = "homevoice/stock_kitchen"
+    with stock_satellite_rig(tmp_path, wsat_venv(), satellite_port, "Stock Kitchen", []) as rig:
+        async with light_on(module_broker) as light, watching(module_broker.port) as mqtt:
+            with running_hub(hub_port, args, tmp_path / "hub-1.log") as (_port, proc):
+                await mqtt.wait_for(
+                    f"{topic}/state", lambda p: json.loads(p)["state"] != "disconnected", 30
+                )
+                proc.kill()  # no goodbye: the satellite's controller is just gone
+            mark = len(mqtt.messages)
+            with running_hub(hub_port, args, tmp_path / "hub-2.log"):
+                await mqtt.wait_for(
+                    f"{topic}/state", lambda p: json.loads(p)["connected"] is True, 60, mark
+                )
+                await asyncio.sleep(1.0)  # the hub has read the light's discovery
+                rig.play(wake_command)
+                await mqtt.wait_for(
+                    f"{topic}/event", lambda p: json.loads(p)["type"] == "tts-end", 40, mark
+                )
+                await until(lambda: bool(light.commands), 10)
+                await asyncio.sleep(0.5)
+    assert [json.loads(c) for _, c in light.commands] == [{"state": "ON"}]
