@@ -52,6 +52,7 @@ class WyomingTap:
         self.events: list[tuple[str, str]] = []
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._writers: list[asyncio.StreamWriter] = []
 
     async def __aenter__(self) -> WyomingTap:
         self._server = await asyncio.start_server(self._on_client, "127.0.0.1", 0)
@@ -70,6 +71,12 @@ class WyomingTap:
     def count(self, direction: str, event_type: str) -> int:
         return self.events.count((direction, event_type))
 
+    def cut(self) -> None:
+        """Reset every connection through the tap at once, both sides (a crash, no goodbye)."""
+        for writer in self._writers:
+            writer.transport.abort()
+        self._writers.clear()
+
     def _on_client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.get_running_loop().create_task(self._serve(reader, writer))
         self._tasks.add(task)
@@ -81,6 +88,7 @@ class WyomingTap:
         except OSError:
             writer.close()
             return
+        self._writers += [writer, up_writer]
         pumps = [
             asyncio.ensure_future(self._pump(reader, up_writer, "->")),
             asyncio.ensure_future(self._pump(up_reader, writer, "<-")),

@@ -14,12 +14,22 @@ from homeassistant.components import assist_pipeline
 from homeassistant.components.assist_pipeline.pipeline import KEY_ASSIST_PIPELINE
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
+from pytest_homeassistant_custom_component.ignore_uncaught_exceptions import (
+    IGNORE_UNCAUGHT_EXCEPTIONS,
+)
 
 from testing.satrig import Rig
 from tests.ha.conftest import homevoice_satellite
 from tests.ha.helpers import WyomingTap, add_wyoming_entry, entity_ids, until
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
+
+# Home Assistant 2025.4.4's Wyoming satellite sends a delayed ping in a task of its own; on a
+# reset connection that task fails with ConnectionResetError that nobody retrieves (its bug,
+# not ours), and the harness fails any test with such an error. Only Home Assistant and the
+# tap run in that loop (our satellite and hub are processes of their own, checked by what they
+# do), so the one test that resets the connection lets those pass.
+IGNORE_UNCAUGHT_EXCEPTIONS.append((__name__, "test_home_assistant_gone_mid_run_then_back"))
 
 
 @pytest.fixture
@@ -121,6 +131,47 @@ async def test_satellite_pipeline_through_home_assistant(
             assert tap.count("->", "run-satellite") == 1, "HA reconnected: a ping went unanswered?"
         finally:
             print(f"satellite log: {rig.log}; events: {tap.events[-40:]}")
+            assert await hass.config_entries.async_unload(satellite_entry.entry_id)
+            assert await hass.config_entries.async_unload(hub_entry.entry_id)
+            await hass.async_block_till_done()
+
+
+async def test_home_assistant_gone_mid_run_then_back(
+    hass: HomeAssistant, hub_port: int, rig: Rig, speech: dict[str, bytes]
+) -> None:
+    """Home Assistant's connection to the satellite reset in the middle of a run (HA restarting
+    or crashing): the satellite goes back to waiting, HA connects again, and the next wake word
+    runs a whole pipeline."""
+    assert await async_setup_component(hass, "homeassistant", {})
+    hub_entry = await add_wyoming_entry(hass, hub_port)
+    hub_ids = entity_ids(hass, hub_entry)
+    pipeline = assist_pipeline.async_get_pipeline(hass)
+    await assist_pipeline.async_update_pipeline(
+        hass,
+        pipeline,
+        language="en",
+        stt_engine=hub_ids["stt"][0],
+        stt_language="en",
+        conversation_engine=hub_ids["conversation"][0],
+        conversation_language="en",
+        tts_engine=hub_ids["tts"][0],
+        tts_language="en_US",
+    )
+    async with WyomingTap(rig.port) as tap:
+        satellite_entry = await add_wyoming_entry(hass, tap.port)
+        try:
+            await until(lambda: tap.count("->", "run-satellite") == 1, 20, "run-satellite from HA")
+            rig.play(speech["wake_command"])
+            await until(lambda: tap.count("<-", "run-pipeline") == 1, 20, "the first run")
+            tap.cut()  # mid-run: the command is still being streamed
+            # HA reconnects by itself and drives the satellite again.
+            await until(lambda: tap.count("->", "run-satellite") == 2, 60, "HA back")
+            before = tap.count("<-", "played")
+            rig.play(speech["wake_command"])
+            await until(lambda: tap.count("<-", "played") > before, 60, "a whole run after")
+            assert tap.count("->", "audio-stop") >= 1
+        finally:
+            print(f"satellite log: {rig.log}; events: {tap.events[-60:]}")
             assert await hass.config_entries.async_unload(satellite_entry.entry_id)
             assert await hass.config_entries.async_unload(hub_entry.entry_id)
             await hass.async_block_till_done()
