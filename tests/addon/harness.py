@@ -50,7 +50,13 @@ def run_script(
     discovery_file = tmp / "discovery"
     for path in (argv_file, discovery_file):
         path.unlink(missing_ok=True)
-    programs = {"homevoice-hub": 'printf "%s\\0" "$@" > "$HUB_ARGV_FILE"', **(fakes or {})}
+    programs = {
+        "homevoice-hub": 'printf "%s\\0" "$@" > "$HUB_ARGV_FILE"',
+        # s6's privilege drop: records the user, then runs the program as the test's user.
+        "s6-setuidgid": 'printf "%s" "$1" > "$HUB_ARGV_FILE.user"; shift; exec "$@"',
+        "chown": 'printf "%s\\n" "$*" >> "$HUB_ARGV_FILE.chown"',
+        **(fakes or {}),
+    }
     for name, body in programs.items():
         fake = bin_dir / name
         fake.write_text(f"#!/bin/sh\n{body}\n")
@@ -72,6 +78,7 @@ def run_script(
         "BASHIO_DISCOVERY_FILE": str(discovery_file),
         "HUB_ARGV_FILE": str(argv_file),
         "HOMEVOICE_SHARE_DIR": str(tmp / "no-share"),
+        "HOMEVOICE_MODELS_DIR": str(tmp / "data" / "models"),
         **(env or {}),
     }
     proc = subprocess.run(

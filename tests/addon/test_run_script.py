@@ -72,7 +72,7 @@ def test_defaults(tmp_path: Path) -> None:
         "--device",
         "cpu",
         "--data-dir",
-        "/data/models",
+        str(tmp_path / "data" / "models"),
         "--allow-download",
         "--stt-model",
         "tiny.en",
@@ -92,7 +92,15 @@ def test_defaults(tmp_path: Path) -> None:
     ]
     settings = hub_settings(result.argv)
     assert settings.tcp.port == 10300
-    assert [str(d) for d in settings.data_dirs] == ["/data/models"]
+    assert [str(d) for d in settings.data_dirs] == [str(tmp_path / "data" / "models")]
+    # Not as root: as the add-on's own user, who owns the models' folder.
+    assert (tmp_path / "hub-argv.user").read_text() == "homevoice"
+    assert (tmp_path / "hub-argv.chown").read_text().split() == [
+        "-R",
+        "homevoice:homevoice",
+        str(tmp_path / "data" / "models"),
+    ]
+    assert (tmp_path / "data" / "models").is_dir()
     assert settings.allow_download
     assert settings.satellites.control is ControlMode.NONE
     assert not settings.zeroconf
@@ -129,7 +137,7 @@ def test_share_folder_is_a_second_data_dir(tmp_path: Path) -> None:
     share.mkdir()
     result = run(tmp_path, options(), env={"HOMEVOICE_SHARE_DIR": str(share)})
     assert result.argv is not None
-    assert flag_values(result.argv, "--data-dir") == ["/data/models", str(share)]
+    assert flag_values(result.argv, "--data-dir") == [str(tmp_path / "data" / "models"), str(share)]
 
 
 def test_llm(tmp_path: Path) -> None:
@@ -325,4 +333,4 @@ def test_no_secret_is_on_the_command_line_or_in_the_log(tmp_path: Path) -> None:
         assert not any(secret in arg for arg in result.argv), name
         assert secret not in result.stderr, name
     # What the log does say: the whole command line, the broker without a password.
-    assert f"Starting homevoice-hub {' '.join(result.argv)}" in result.stderr
+    assert f"Starting homevoice-hub as homevoice: {' '.join(result.argv)}" in result.stderr
