@@ -1,6 +1,6 @@
 """Faults with real processes on loopback: the hub killed mid-utterance and restarted, the broker
-gone for 30 s, SIGTERM during a run. After each, the satellite is idle again, the next
-command works, and nothing is carried out twice."""
+gone for 30 s, SIGTERM during a run (offline, zeroconf's goodbye). After each, the satellite is
+idle again, the next command works, and nothing is carried out twice."""
 
 from __future__ import annotations
 
@@ -8,10 +8,16 @@ import asyncio
 import json
 import signal
 import time
+import uuid
 from pathlib import Path
 
+from zeroconf import IPVersion, ServiceStateChange, Zeroconf
+from zeroconf.asyncio import AsyncServiceBrowser, AsyncZeroconf
+
+from protocol.aio import bounded
+from protocol.discovery import SERVICE_TYPE
 from testing.broker import Broker
-from testing.hubproc import free_port, running_hub
+from testing.hubproc import free_port, running_hub, running_server
 from testing.mqtt_watch import Watcher, publish, watching
 from testing.satrig import Rig
 from tests.satellite.conftest import until
@@ -111,31 +117,50 @@ async def test_the_broker_away_and_back_then_one_command_is_done_once(
         broker.stop()
 
 
-async def test_sigterm_during_a_run_ends_it_and_says_offline(
+async def test_sigterm_during_a_run_ends_it_says_offline_and_goodbye(
     tmp_path: Path, module_broker: Broker, wake_command: bytes
 ) -> None:
-    with kitchen_satellite(tmp_path, module_broker) as rig:
-        async with watching(module_broker.port) as mqtt:
-            with running_hub(
-                args=hub_args(module_broker, rig.port), log_path=tmp_path / "h.log"
-            ) as (
-                _port,
-                proc,
-            ):
-                await mqtt.wait_for(f"{DRIVEN}/state", lambda p: json.loads(p)["state"] == "idle")
-                mark = len(mqtt.messages)
-                rig.play(wake_command)
+    zeroconf_name = f"hv-sigterm-{uuid.uuid4().hex[:8]}"
+    changes: asyncio.Queue[ServiceStateChange] = asyncio.Queue()
+
+    def on_change(
+        zeroconf: Zeroconf, service_type: str, name: str, state_change: ServiceStateChange
+    ) -> None:
+        if name.startswith(zeroconf_name):
+            changes.put_nowait(state_change)
+
+    observer = AsyncZeroconf(interfaces=["127.0.0.1"], ip_version=IPVersion.V4Only)
+    browser = AsyncServiceBrowser(observer.zeroconf, SERVICE_TYPE, handlers=[on_change])
+    try:
+        with kitchen_satellite(tmp_path, module_broker) as rig:
+            args = hub_args(module_broker, rig.port, extra=["--zeroconf-name", zeroconf_name])
+            log = tmp_path / "h.log"
+            async with watching(module_broker.port) as mqtt:
+                with running_server("hub", args=args, log_path=log, zeroconf=True) as (_, proc):
+                    assert await bounded(changes.get(), 15) is ServiceStateChange.Added
+                    await mqtt.wait_for(
+                        f"{DRIVEN}/state", lambda p: json.loads(p)["state"] == "idle"
+                    )
+                    mark = len(mqtt.messages)
+                    rig.play(wake_command)
+                    await mqtt.wait_for(
+                        f"{DRIVEN}/event", lambda p: json.loads(p)["type"] == "stt-start", 30, mark
+                    )
+                    started = time.monotonic()
+                    proc.send_signal(signal.SIGTERM)
+                    code = await asyncio.to_thread(proc.wait, 20)
+                    stopped_s = time.monotonic() - started
+                    await mqtt.wait_for(
+                        "homevoice/hub/availability", lambda p: p == "offline", 5, mark
+                    )
+                    removed = await bounded(changes.get(), 10)  # its goodbye packets
                 await mqtt.wait_for(
-                    f"{DRIVEN}/event", lambda p: json.loads(p)["type"] == "stt-start", 30, mark
+                    f"{OWN}/state", lambda p: json.loads(p)["controller"] is None, 20, mark
                 )
-                started = time.monotonic()
-                proc.send_signal(signal.SIGTERM)
-                code = await asyncio.to_thread(proc.wait, 20)
-                stopped_s = time.monotonic() - started
-                await mqtt.wait_for("homevoice/hub/availability", lambda p: p == "offline", 5, mark)
-            await mqtt.wait_for(
-                f"{OWN}/state", lambda p: json.loads(p)["controller"] is None, 20, mark
-            )
+    finally:
+        await browser.async_cancel()
+        await observer.async_close()
+    assert removed is ServiceStateChange.Removed
     assert code == 0
     assert stopped_s < 10, f"SIGTERM took {stopped_s:.1f} s"
     ends = [
