@@ -1,11 +1,12 @@
-"""End to end: spoken command → device command on MQTT → first answer audio, with 1, 2 and 4
+"""End to end: spoken command → device command on MQTT → first answer audio, with 1, 2, 4 (and 8)
 simulated satellites driven by the real hub.
 
-`python -m bench.e2e [--rounds N] [--satellites 1,2,4] [--stagger-s S] [--same-wake-word]`
-starts a private mosquitto, announces the fake home of `testing/fake_home.py`, starts the real hub
-driving four in-process Wyoming satellites (local wake, no models: on cue each sends `detection`
-and `run-pipeline`, then Piper speech at real-time pace in 64 ms chunks and silence until the
-hub's `transcript`; the hub's VAD ends the command). For each satellite count it prints median
+`python -m bench.e2e [--rounds N] [--satellites 1,2,4,8] [--stagger-s S] [--chunk-ms MS]
+[--same-wake-word]` starts a private mosquitto, announces the fake home of
+`testing/fake_home.py`, starts the real hub driving in-process Wyoming satellites (local wake,
+no models: on cue each sends `detection` and `run-pipeline`, then Piper speech at real-time pace
+in 64 ms chunks, or `--chunk-ms`, and silence until the hub's `transcript`; the hub's VAD ends
+the command). It writes a markdown report and a PNG of the curve (`--report`, `--plot`). For each satellite count it prints median
 and p95 of end of speech → the command at the device's MQTT subscriber and → the first answer
 `audio-chunk` at the satellite, and the hub's own per-stage timings from its pipeline events.
 The bench's clock is `time.monotonic()`; the hub's event timestamps are epoch ms, put on the same
@@ -230,7 +231,11 @@ async def measure(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     watched: list[tuple[HttpWatch, asyncio.Task[None]]] = []
     args.http_watches = watched
     sats = [
-        SimSatellite(i + 1, WAKE_WORDS[0] if args.same_wake_word else wake_word(i))
+        SimSatellite(
+            i + 1,
+            WAKE_WORDS[0] if args.same_wake_word else wake_word(i),
+            chunk_samples=round(args.chunk_ms * 16),
+        )
         for i in range(max(counts))
     ]
     try:
@@ -353,6 +358,7 @@ def report(results: dict[str, Any], args: argparse.Namespace, before: dict[str, 
             f"HTTP watched all along: {http_watch.messages} WebSocket messages read, "
             f"{http_watch.scrapes} /metrics scrapes"
         )
+    print(f"Mic chunks of {args.chunk_ms:g} ms.")
     print(f"Stagger: each satellite starts at a random 0..{args.stagger_s:g} s in its round;")
     print("`played` is sent as soon as the answer's audio-stop arrives.\n")
     for n, samples in results.items():
@@ -406,7 +412,8 @@ def write_report(
         "",
         f"Machine: {before['cpu']}, {before['cores']} cores, no GPU; load average "
         f"{before['loadavg'][0]:.2f} before, {after['loadavg'][0]:.2f} after. "
-        f"{args.rounds} rounds per count, start spread {args.stagger_s:g} s.",
+        f"{args.rounds} rounds per count, start spread {args.stagger_s:g} s, "
+        f"mic chunks of {args.chunk_ms:g} ms.",
         "",
         "| satellites | runs | failed | command p50 | command p95 | first audio p50 "
         "| first audio p95 |",
@@ -471,6 +478,12 @@ def main(argv: list[str] | None = None) -> int:
         help="satellite counts, comma separated (default 1,2,4; 1,2,4,8 for the curve)",
     )
     parser.add_argument("--stagger-s", type=float, default=0.5, help="random start spread")
+    parser.add_argument(
+        "--chunk-ms",
+        type=float,
+        default=64.0,
+        help="the simulated mics' chunk (64 ms as our satellite; try 20 and 32)",
+    )
     parser.add_argument(
         "--same-wake-word",
         action="store_true",

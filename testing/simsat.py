@@ -62,8 +62,15 @@ class Heard:
 class SimSatellite:
     """A Wyoming satellite server with local wake and no models, driven by the hub."""
 
-    def __init__(self, index: int, wake: tuple[str, str], sends_played: bool = True) -> None:
+    def __init__(
+        self,
+        index: int,
+        wake: tuple[str, str],
+        sends_played: bool = True,
+        chunk_samples: int = CHUNK_SAMPLES,
+    ) -> None:
         self.sends_played = sends_played
+        self.chunk_samples = chunk_samples  # the mic's chunk: 1024 = 64 ms, as our satellite
         self.cut_mid_answer = False  # on the answer's first audio, drop the connection (a reset)
         self.received: list[str] = []  # every event's type
         self.events: list[Event] = []  # every event but audio chunks
@@ -172,24 +179,26 @@ class SimSatellite:
             ).event()
         )  # fmt: skip
         await self.send(AudioStart(rate=RATE_HZ, width=2, channels=1).event())
-        step = CHUNK_SAMPLES * 2
+        samples = self.chunk_samples
+        chunk_s = samples / RATE_HZ
+        step = samples * 2
         end_sample = round(clip.speech_end_s * RATE_HZ)
-        last_speech_chunk = (end_sample - 1) // CHUNK_SAMPLES
+        last_speech_chunk = (end_sample - 1) // samples
         quiet = bytes(step)
         t0 = time.monotonic()
         index = 0
         while heard.transcript is None and heard.error is None:
-            if index * CHUNK_S > MAX_STREAM_S:
+            if index * chunk_s > MAX_STREAM_S:
                 heard.error = f"no transcript after {MAX_STREAM_S:g} s of audio"
                 break
-            due = t0 + (index + 1) * CHUNK_S  # a real mic hands a chunk over when it ends
+            due = t0 + (index + 1) * chunk_s  # a real mic hands a chunk over when it ends
             await asyncio.sleep(max(0.0, due - time.monotonic()))
             pcm = clip.pcm[index * step : (index + 1) * step] or quiet
             pcm = pcm.ljust(step, b"\0")
             chunk = AudioChunk(rate=RATE_HZ, width=2, channels=1, audio=pcm)
             await self.send(chunk.event())
             if index == last_speech_chunk:
-                chunk_end = (index + 1) * CHUNK_SAMPLES
+                chunk_end = (index + 1) * samples
                 heard.speech_end_s = time.monotonic() - (chunk_end - end_sample) / RATE_HZ
             index += 1
         return heard
