@@ -7,8 +7,9 @@ simulated satellites driven by the real hub.
 no models: on cue each sends `detection` and `run-pipeline`, then Piper speech at real-time pace
 in 64 ms chunks, or `--chunk-ms`, and silence until the hub's `transcript`; the hub's VAD ends
 the command). It writes a markdown report and a PNG of the curve (`--report`, `--plot`).
-For each satellite count it prints median and p95 of end of speech → the command at the device's MQTT subscriber and → the first answer
-`audio-chunk` at the satellite, and the hub's own per-stage timings from its pipeline events.
+For each satellite count it prints median and p95 of end of speech → the command at the
+device's MQTT subscriber and → the first answer `audio-chunk` at the satellite, and the hub's
+own per-stage timings from its pipeline events.
 The bench's clock is `time.monotonic()`; the hub's event timestamps are epoch ms, put on the same
 clock by the offset between `time.time()` and `time.monotonic()`.
 """
