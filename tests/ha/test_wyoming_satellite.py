@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 from homeassistant.components import assist_pipeline
-from homeassistant.components.assist_pipeline.pipeline import KEY_ASSIST_PIPELINE
+from homeassistant.components.assist_pipeline.pipeline import KEY_ASSIST_PIPELINE, Pipeline
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.ignore_uncaught_exceptions import (
@@ -53,14 +54,12 @@ def pipeline_events(hass: HomeAssistant) -> list[dict[str, Any]]:
     ]
 
 
-async def test_satellite_pipeline_through_home_assistant(
-    hass: HomeAssistant, hub_port: int, rig: Rig, speech: dict[str, bytes]
-) -> None:
+async def hub_pipeline(hass: HomeAssistant, hub_port: int) -> tuple[ConfigEntry, Pipeline]:
+    """Our hub added to Home Assistant, and the preferred pipeline using it for speech-to-text,
+    conversation and text-to-speech."""
     assert await async_setup_component(hass, "homeassistant", {})
     hub_entry = await add_wyoming_entry(hass, hub_port)
     hub_ids = entity_ids(hass, hub_entry)
-
-    # The preferred pipeline: our hub for speech-to-text, conversation and text-to-speech.
     pipeline = assist_pipeline.async_get_pipeline(hass)
     await assist_pipeline.async_update_pipeline(
         hass,
@@ -73,6 +72,13 @@ async def test_satellite_pipeline_through_home_assistant(
         tts_engine=hub_ids["tts"][0],
         tts_language="en_US",
     )
+    return hub_entry, pipeline
+
+
+async def test_satellite_pipeline_through_home_assistant(
+    hass: HomeAssistant, hub_port: int, rig: Rig, speech: dict[str, bytes]
+) -> None:
+    hub_entry, pipeline = await hub_pipeline(hass, hub_port)
 
     async with WyomingTap(rig.port) as tap:
         satellite_entry = await add_wyoming_entry(hass, tap.port)
@@ -142,21 +148,7 @@ async def test_home_assistant_gone_mid_run_then_back(
     """Home Assistant's connection to the satellite reset in the middle of a run (HA restarting
     or crashing): the satellite goes back to waiting, HA connects again, and the next wake word
     runs a whole pipeline."""
-    assert await async_setup_component(hass, "homeassistant", {})
-    hub_entry = await add_wyoming_entry(hass, hub_port)
-    hub_ids = entity_ids(hass, hub_entry)
-    pipeline = assist_pipeline.async_get_pipeline(hass)
-    await assist_pipeline.async_update_pipeline(
-        hass,
-        pipeline,
-        language="en",
-        stt_engine=hub_ids["stt"][0],
-        stt_language="en",
-        conversation_engine=hub_ids["conversation"][0],
-        conversation_language="en",
-        tts_engine=hub_ids["tts"][0],
-        tts_language="en_US",
-    )
+    hub_entry, _pipeline = await hub_pipeline(hass, hub_port)
     async with WyomingTap(rig.port) as tap:
         satellite_entry = await add_wyoming_entry(hass, tap.port)
         try:
