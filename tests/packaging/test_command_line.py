@@ -3,12 +3,14 @@ settings reference, and Ctrl-C at any moment without a traceback."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 import selectors
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -62,13 +64,21 @@ def test_help_says_what_to_give_and_where_every_setting_is(program: str) -> None
     assert "for /health" not in text
 
 
-def _start(module: str, *args: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
+@contextlib.contextmanager
+def _start(module: str, *args: str) -> Iterator[subprocess.Popen[bytes]]:
+    """The program for the block; killed at its end if a failed wait left it running."""
+    proc = subprocess.Popen(
         [sys.executable, "-m", module, *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         cwd=REPO,
     )
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
 
 
 def _read_until(proc: subprocess.Popen[bytes], marker: str, timeout_s: float) -> str:
@@ -111,35 +121,27 @@ HUB_ARGS = ("--uri", "tcp://127.0.0.1:0", "--no-zeroconf", "--http-port", "0")
     ],
 )
 def test_ctrl_c_while_the_hub_starts_ends_it_with_one_line(moment: str, tmp_path: Path) -> None:
-    proc = _start("hub", *HUB_ARGS, "--data-dir", str(tmp_path))
-    # (Before the interpreter runs any code, SIGINT's default action ends it silently.)
-    before = _read_until(proc, moment, 120) if moment else _pause(0.3)
-    code, output = _interrupt(proc, before)
+    with _start("hub", *HUB_ARGS, "--data-dir", str(tmp_path)) as proc:
+        # (Before the interpreter runs any code, SIGINT's default action ends it silently.)
+        before = _read_until(proc, moment, 120) if moment else _pause(0.3)
+        code, output = _interrupt(proc, before)
     assert code == INTERRUPTED, output
     assert "Traceback" not in output
     assert output.rstrip().endswith("homevoice-hub: interrupted")
 
 
 def test_ctrl_c_while_the_hub_serves_stops_it_cleanly(tmp_path: Path) -> None:
-    proc = _start("hub", *HUB_ARGS, "--data-dir", str(tmp_path))
-    code, output = _interrupt(proc, _read_until(proc, "Ready on", 120))
+    with _start("hub", *HUB_ARGS, "--data-dir", str(tmp_path)) as proc:
+        code, output = _interrupt(proc, _read_until(proc, "Ready on", 120))
     assert code == 0, output
     assert "Traceback" not in output
 
 
 @pytest.mark.parametrize("moment", ["", "ready on"])
 def test_ctrl_c_stops_the_satellite_without_a_traceback(moment: str) -> None:
-    proc = _start(
-        "satellite",
-        "--uri",
-        "tcp://127.0.0.1:0",
-        "--no-zeroconf",
-        "--mic-command",
-        "sleep 60",
-        "--log-level",
-        "debug",
-    )
-    before = _read_until(proc, moment, 60) if moment else _pause(0.3)
-    code, output = _interrupt(proc, before)
+    args = ("--uri", "tcp://127.0.0.1:0", "--no-zeroconf", "--mic-command", "sleep 60")
+    with _start("satellite", *args) as proc:
+        before = _read_until(proc, moment, 60) if moment else _pause(0.3)
+        code, output = _interrupt(proc, before)
     assert code == (0 if moment else INTERRUPTED), output
     assert "Traceback" not in output
