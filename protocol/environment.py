@@ -172,13 +172,7 @@ def _parse(hint: Any, text: str, variable: str, secret: bool) -> Any:
         (item,) = get_args(hint)[:1]
         return [_parse(item, part, variable, secret) for part in _list(text, variable, shown)]
     if origin is dict:
-        try:
-            loaded = yaml.safe_load(text)
-        except yaml.YAMLError as err:
-            raise SettingsError(variable, shown, f"not a YAML or JSON mapping: {err}") from err
-        if not isinstance(loaded, dict):
-            raise SettingsError(variable, shown, "must be a YAML or JSON mapping")
-        return loaded
+        return _yaml(text, dict, "a YAML or JSON mapping", variable, shown)
     word = text.strip()
     if hint is bool:
         if word.lower() in _TRUE:
@@ -201,16 +195,22 @@ def _parse(hint: Any, text: str, variable: str, secret: bool) -> Any:
     return text
 
 
+def _yaml(text: str, kind: type[T], what: str, variable: str, shown: str) -> T:
+    """`text` read as YAML, which must give a `kind`; SettingsError naming `what` otherwise."""
+    try:
+        loaded = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise SettingsError(variable, shown, f"must be {what}: {err}") from err
+    if not isinstance(loaded, kind):
+        raise SettingsError(variable, shown, f"must be {what}")
+    return loaded
+
+
 def _list(text: str, variable: str, shown: str) -> list[str]:
     """`a,b` or `[a, b]` (YAML flow); empty text is an empty list."""
     stripped = text.strip()
     if stripped.startswith("["):
-        try:
-            loaded = yaml.safe_load(stripped)
-        except yaml.YAMLError as err:
-            raise SettingsError(variable, shown, f"not a YAML list: {err}") from err
-        if not isinstance(loaded, list):
-            raise SettingsError(variable, shown, "must be a list: a,b or [a, b]")
+        loaded = _yaml(stripped, list, "a list: a,b or [a, b]", variable, shown)
         return [str(item) for item in loaded]
     return [part.strip() for part in stripped.split(",") if part.strip()]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from importlib.metadata import PackageNotFoundError, metadata, version
 from pathlib import Path
@@ -11,6 +12,7 @@ from wyoming.info import Attribution
 _PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
 
 
+@functools.cache  # read once: discovery documents ask for it on every (re)connect
 def home_url() -> str:
     """The project's home page: `[project.urls] Homepage` in pyproject.toml, its one place."""
     if _PYPROJECT.is_file():  # a source checkout: the file itself, even before a reinstall
