@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from protocol.environment import SETTINGS_EPILOG, build_layered, from_environment, layered
+from protocol.environment import SETTINGS_EPILOG, build_layered, layered, start_logging
 from protocol.interrupt import exit_quietly_on_interrupt
 from protocol.lifecycle import run_until_signal
-from protocol.logs import LEVELS, setup_logging
+from protocol.logs import LEVELS
 from protocol.settings import SettingsError, load_yaml
 from protocol.version import package_version
 
@@ -32,8 +31,6 @@ try:
     from .settings import ControlMode, Device, HubSettings
 except ModuleNotFoundError as missing:
     raise SystemExit(_missing(missing)) from missing
-
-_LOGGER = logging.getLogger(__name__)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -166,10 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as err:
         print(f"homevoice-hub: {err}", file=sys.stderr)
         return 2
-    setup_logging(settings.log_level)
-    for warning in from_environment(HubSettings, os.environ)[1]:
-        _LOGGER.warning("%s", warning)
-    _LOGGER.info("homevoice-hub %s starting", package_version())
+    start_logging("homevoice-hub", HubSettings, settings.log_level, os.environ)
     try:
         from .web.auth import TokenError, load_token
     except ModuleNotFoundError as missing:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import logging
 import types
 import typing
 from collections.abc import Iterator, Mapping
@@ -21,10 +22,12 @@ from typing import Any, TypeVar, Union, get_args, get_origin
 
 import yaml
 
+from .logs import setup_logging
 from .settings import SettingsError, build, is_secret, merge
-from .version import home_url
+from .version import home_url, package_version
 
 T = TypeVar("T")
+_LOGGER = logging.getLogger(__name__)
 
 PREFIX = "HOMEVOICE"
 FILE_SUFFIX = "_FILE"
@@ -101,6 +104,14 @@ def from_environment(cls: type, environ: Mapping[str, str]) -> tuple[dict[str, A
             section = section.setdefault(parent, {})
         section[name] = value
     return raw, _misspelt(environ, known)
+
+
+def start_logging(program: str, cls: type, log_level: str, environ: Mapping[str, str]) -> None:
+    """The program's logging, then its first lines: misspelt variables, the version."""
+    setup_logging(log_level)
+    for warning in from_environment(cls, environ)[1]:
+        _LOGGER.warning("%s", warning)
+    _LOGGER.info("%s %s starting", program, package_version())
 
 
 def build_layered(

@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from protocol.environment import SETTINGS_EPILOG, build_layered, from_environment, layered
+from protocol.environment import SETTINGS_EPILOG, build_layered, layered, start_logging
 from protocol.interrupt import exit_quietly_on_interrupt
 from protocol.lifecycle import run_until_signal
-from protocol.logs import LEVELS, setup_logging
+from protocol.logs import LEVELS
 from protocol.settings import SettingsError, load_yaml
 from protocol.version import package_version
 
 from .settings import SatelliteSettings
-
-_LOGGER = logging.getLogger(__name__)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -114,10 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as err:
         print(f"homevoice-satellite: {err}", file=sys.stderr)
         return 2
-    setup_logging(settings.log_level)
-    for warning in from_environment(SatelliteSettings, os.environ)[1]:
-        _LOGGER.warning("%s", warning)
-    _LOGGER.info("homevoice-satellite %s starting", package_version())
+    start_logging("homevoice-satellite", SatelliteSettings, settings.log_level, os.environ)
 
     from .app import load_satellite, serve
     from .wake import WakeModelNotFound
