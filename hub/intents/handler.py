@@ -67,6 +67,27 @@ TIMER_INTENTS = (
 
 
 @dataclass(frozen=True)
+class Plan:
+    """What the handler would do for one text, before anything is done.
+
+    `understand` makes it without side effects, so a speculative transcript can be planned (and
+    its answer rendered) and then dropped; `carry_out` does it. A timer's change is `deferred`:
+    it runs, and says its answer, only when the plan is carried out.
+    """
+
+    handled: bool
+    answer: str
+    intent: str | None = None
+    publishes: tuple[Publish, ...] = ()
+    deferred: Callable[[], str] | None = None
+
+    @property
+    def complete(self) -> bool:
+        """The text was a whole sentence of the grammar (acted on, refused or asked back)."""
+        return self.intent is not None
+
+
+@dataclass(frozen=True)
 class Outcome:
     """What the handler made of one text."""
 
@@ -125,34 +146,50 @@ class IntentHandler:
 
         `device_id` is the satellite that heard it: its timers are its own.
         """
+        return self.carry_out(self.understand(text, device_id))
+
+    def understand(self, text: str, device_id: str | None = None) -> Plan:
+        """What `text` asks for and what to answer, with nothing done yet."""
         result = recognize(
             text, self._intents, slot_lists=self._slot_lists(), skip_words=SKIP_WORDS
         )
         if result is None:
-            return Outcome(False, NOT_UNDERSTOOD)
+            return Plan(False, NOT_UNDERSTOOD)
         intent = result.intent.name
         try:
-            answer, publishes = self._carry_out(intent, result, device_id)
+            return self._plan(intent, result, device_id)
         except ActionRefused as refusal:
-            return Outcome(True, str(refusal), intent)
-        for message in publishes:
-            if not self._publish(message.topic, message.payload):
-                return Outcome(True, NO_BROKER, intent)
-        return Outcome(True, answer, intent, publishes)
+            return Plan(True, str(refusal), intent)
 
-    def _carry_out(
-        self, intent: str, result: RecognizeResult, device_id: str | None
-    ) -> tuple[str, list[Publish]]:
+    def carry_out(self, plan: Plan) -> Outcome:
+        """Do what `plan` says: publish its commands (or run its timer change)."""
+        if plan.deferred is not None:
+            try:
+                return Outcome(True, plan.deferred(), plan.intent)
+            except ActionRefused as refusal:
+                return Outcome(True, str(refusal), plan.intent)
+        for message in plan.publishes:
+            if not self._publish(message.topic, message.payload):
+                return Outcome(True, NO_BROKER, plan.intent)
+        return Outcome(plan.handled, plan.answer, plan.intent, list(plan.publishes))
+
+    def _plan(self, intent: str, result: RecognizeResult, device_id: str | None) -> Plan:
         slots = {name: slot.value for name, slot in result.entities.items()}
         spoken = {name: slot.text.strip() for name, slot in result.entities.items()}
         if intent == "GetTime":
-            return f"It's {self._now().strftime('%-I:%M %p')}.", []
+            return Plan(True, f"It's {self._now().strftime('%-I:%M %p')}.", intent)
         if intent == "GetDate":
-            return f"Today is {self._now().strftime('%A, %B %-d')}.", []
+            return Plan(True, f"Today is {self._now().strftime('%A, %B %-d')}.", intent)
         if intent == "Cancel":
-            return "OK.", []
+            return Plan(True, "OK.", intent)
         if intent in TIMER_INTENTS:
-            return self._timer(intent, slots, device_id), []
+            return Plan(True, "", intent, deferred=lambda: self._timer(intent, slots, device_id))
+        answer, publishes = self._action(intent, slots, spoken)
+        return Plan(True, answer, intent, tuple(publishes))
+
+    def _action(
+        self, intent: str, slots: dict[str, Any], spoken: dict[str, str]
+    ) -> tuple[str, list[Publish]]:
         if intent in ("TurnOn", "TurnOff") and "platform" in slots:
             return self._area_lights(slots["area"], on=intent == "TurnOn")
         if intent == "SetTemperature" and "area" in slots and "climate" not in slots:
