@@ -8,9 +8,11 @@ ever publishes.
 from __future__ import annotations
 
 import logging
+import re
+import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,16 +21,25 @@ import yaml
 from hassil import Intents, RecognizeResult, TextSlotList, recognize
 
 from .actions import ACTIONS, COVERS, SWITCHABLE, ActionRefused, Publish, describe, turn
+from .matcher import Hypothesis, Vocabulary, hypotheses, similarity, words_of
 from .registry import Entity, EntityRegistry
 from .timers import Timer, Timers, spoken_duration
 
 _LOGGER = logging.getLogger(__name__)
 
 SENTENCES = Path(__file__).with_name("sentences.yaml")
+_TEMPLATE_SYNTAX = re.compile(r"\{[^}]*\}|<[^>]*>")
 SKIP_WORDS = ["please", "can you", "could you", "would you", "hey"]
 NOT_UNDERSTOOD = "Sorry, I didn't understand that."
 NO_TIMER = "There is no timer running."
 NO_BROKER = "I can't reach your devices right now: the MQTT broker is not connected."
+ACCEPT = 0.8  # a corrected transcript this sure is acted on (when no other command is as close)
+ASK = 0.6  # … this sure gets a question back; less is not understood
+MARGIN = 0.06  # two different commands this close get a question back, not an action
+MAX_TRIES = 32  # corrected sentences the grammar is asked about, per transcript
+PENDING_S = 30.0  # how long an asked-back question waits for its answer
+YES = frozenset({"yes", "yeah", "yep", "sure", "correct", "right", "do it", "yes please", "ok"})
+NO = frozenset({"no", "nope", "neither", "no thanks", "none", "cancel", "never mind"})
 
 # list name -> which platforms an entity must have to be in it
 ENTITY_LISTS: dict[str, Callable[[str], bool]] = {
@@ -80,6 +91,11 @@ class Plan:
     intent: str | None = None
     publishes: tuple[Publish, ...] = ()
     deferred: Callable[[], str] | None = None
+    refused: bool = False  # understood, but it cannot be done ("There is no lamp in …")
+    heard_as: str | None = None  # the corrected sentence, when the transcript was misheard
+    confidence: float = 1.0
+    device_id: str | None = None
+    offers: tuple[str, ...] = ()  # the sentences a question back offers to choose from
 
     @property
     def complete(self) -> bool:
@@ -114,6 +130,11 @@ class IntentHandler:
         self._intents = Intents.from_dict(yaml.safe_load(SENTENCES.read_text(encoding="utf-8")))
         self._lists: dict[str, Any] = {}
         self._lists_version = -1
+        self._grammar_words, self._start_words = _grammar_words(self._intents)
+        self._vocabulary = Vocabulary((), ())
+        self._vocabulary_version = -1
+        self._pending: dict[str, tuple[float, tuple[str, ...]]] = {}
+        self._clock = time.monotonic
 
     def _slot_lists(self) -> dict[str, Any]:
         if self._lists_version != self._registry.version:
@@ -149,20 +170,130 @@ class IntentHandler:
         return self.carry_out(self.understand(text, device_id))
 
     def understand(self, text: str, device_id: str | None = None) -> Plan:
-        """What `text` asks for and what to answer, with nothing done yet."""
+        """What `text` asks for and what to answer, with nothing done yet.
+
+        The grammar first; then the answer to a question asked back; then what a misheard
+        transcript most likely meant (`matcher.py`), acted on only when it is sure and no other
+        command is as close, else asked back.
+        """
+        return (
+            self._recognized(text, device_id)
+            or self._answered(text, device_id)
+            or self._matched(text, device_id)
+            or Plan(False, NOT_UNDERSTOOD, device_id=device_id)
+        )
+
+    def _recognized(self, text: str, device_id: str | None) -> Plan | None:
         result = recognize(
             text, self._intents, slot_lists=self._slot_lists(), skip_words=SKIP_WORDS
         )
         if result is None:
-            return Plan(False, NOT_UNDERSTOOD)
+            return None
         intent = result.intent.name
         try:
-            return self._plan(intent, result, device_id)
+            return replace(self._plan(intent, result, device_id), device_id=device_id)
         except ActionRefused as refusal:
-            return Plan(True, str(refusal), intent)
+            return Plan(True, str(refusal), intent, refused=True, device_id=device_id)
+
+    def _answered(self, text: str, device_id: str | None) -> Plan | None:
+        """The reply to a question asked back on this device: yes, no, or one of its offers."""
+        asked, offers = self._pending.get(device_id or "", (0.0, ()))
+        if not offers or self._clock() - asked > PENDING_S:
+            return None
+        said = " ".join(words_of(text))
+        if said in NO:
+            return Plan(True, "OK.", "Cancel", device_id=device_id)
+        chosen: str | None = offers[0] if said in YES and len(offers) == 1 else None
+        if chosen is None and said:
+            scores = sorted((similarity(said, _told_apart(o, offers)), o) for o in offers)
+            best_score, best = scores[-1]
+            if best_score >= ACCEPT and (len(scores) == 1 or scores[-2][0] < best_score - MARGIN):
+                chosen = best
+        if chosen is None:
+            return None
+        plan = self._recognized(chosen, device_id)
+        return None if plan is None else replace(plan, heard_as=chosen)
+
+    def _matched(self, text: str, device_id: str | None) -> Plan | None:
+        """The command a misheard transcript most likely meant, or a question back."""
+        found: list[tuple[Hypothesis, Plan]] = []
+        asked = 0
+        for hypothesis in hypotheses(text, self._home_vocabulary()):
+            if hypothesis.confidence < ASK or asked >= MAX_TRIES:
+                break
+            asked += 1
+            plan = self._recognized(hypothesis.text, device_id)
+            if plan is not None:
+                found.append((hypothesis, plan))
+        if not found:
+            return None
+        best, plan = found[0]
+        if plan.refused:  # it sounds most like something that cannot be done: nothing moves
+            return replace(plan, heard_as=best.text, confidence=best.confidence)
+        rivals = [
+            h
+            for h, p in found[1:]
+            if not p.refused
+            and _effect(p) != _effect(plan)
+            and h.confidence >= best.confidence - MARGIN
+        ] + self._claimed(best, plan, device_id)
+        if rivals:
+            offers = (best.text, rivals[0].text)
+            question = " or ".join(f"the {_told_apart(o, offers)}" for o in offers)
+            return self._question(f"Did you mean {question}?", offers, best, device_id)
+        if best.confidence < ACCEPT:
+            return self._question(f"Did you mean: {best.text}?", (best.text,), best, device_id)
+        return replace(plan, heard_as=best.text, confidence=best.confidence)
+
+    def _claimed(self, best: Hypothesis, plan: Plan, device_id: str | None) -> list[Hypothesis]:
+        """Other commands that a heard word the correction changed is the exact name of:
+        "steady light" is as much the Steady lamp ("steady" as said) as the Study light."""
+        vocabulary = self._home_vocabulary()
+        claimed: list[Hypothesis] = []
+        for change in best.changes:
+            meant = change.meant.split()
+            for word in (w for w in change.heard.split() if w not in meant):
+                for name in vocabulary.names_with(word):
+                    if name == change.meant or f" {change.meant} " not in f" {best.text} ":
+                        continue
+                    text = f" {best.text} ".replace(f" {change.meant} ", f" {name} ", 1).strip()
+                    other = self._recognized(text, device_id)
+                    if other is not None and not other.refused and _effect(other) != _effect(plan):
+                        claimed.append(Hypothesis(text, best.confidence, best.changes))
+        return claimed
+
+    @staticmethod
+    def _question(
+        question: str, offers: tuple[str, ...], best: Hypothesis, device_id: str | None
+    ) -> Plan:
+        return Plan(
+            True,
+            question,
+            "AskBack",
+            heard_as=best.text,
+            confidence=best.confidence,
+            device_id=device_id,
+            offers=offers,
+        )
+
+    def _home_vocabulary(self) -> Vocabulary:
+        if self._vocabulary_version != self._registry.version:
+            names: set[str] = set()
+            for entity in self._registry.entities.values():
+                names.update(n.lower() for n in entity.names)
+                names.update(_without_area(entity))
+                if entity.area:
+                    names.add(entity.area.lower())
+            starts = self._start_words | {n.split()[0] for n in names if n.split()}
+            self._vocabulary = Vocabulary(names, self._grammar_words).with_starts(starts)
+            self._vocabulary_version = self._registry.version
+        return self._vocabulary
 
     def carry_out(self, plan: Plan) -> Outcome:
         """Do what `plan` says: publish its commands (or run its timer change)."""
+        self._pending.pop(plan.device_id or "", None)
+        if plan.offers:
+            self._pending[plan.device_id or ""] = (self._clock(), plan.offers)
         if plan.deferred is not None:
             try:
                 return Outcome(True, plan.deferred(), plan.intent)
@@ -304,6 +435,53 @@ class IntentHandler:
         publishes = [turn(light, on) for light in lights]
         count = "the light" if len(lights) == 1 else f"{len(lights)} lights"
         return f"Turned {'on' if on else 'off'} {count} in the {area}.", publishes
+
+
+def _effect(plan: Plan) -> object:
+    """What carrying `plan` out changes: its commands, or for a question its answer."""
+    return (plan.intent, plan.publishes) if plan.publishes else (plan.intent, plan.answer)
+
+
+def _told_apart(offer: str, offers: tuple[str, ...]) -> str:
+    """The words of `offer` that the other offers do not share ("study light" of two commands
+    that differ only in the name), or the whole offer."""
+    others = [set(o.split()) for o in offers if o != offer]
+    words = offer.split()
+    common = set.intersection(*others) if others else set()
+    kept = [w for w in words if w not in common]
+    return " ".join(kept) if kept else offer
+
+
+def _grammar_words(intents: Intents) -> tuple[set[str], set[str]]:
+    """Every literal word of the templates and fixed lists, and the words sentences start with."""
+    texts: list[str] = []
+    starts: set[str] = set()
+    for intent in intents.intents.values():
+        for data in intent.data:
+            for sentence in data.sentences:
+                texts.append(sentence.text or "")
+                starts.update(_first_words(sentence.text or ""))
+    texts += [rule.text or "" for rule in intents.expansion_rules.values()]
+    for slot_list in intents.slot_lists.values():
+        if isinstance(slot_list, TextSlotList):
+            texts += [getattr(value.text_in, "text", "") for value in slot_list.values]
+    texts += SKIP_WORDS
+    words = {w for text in texts for w in words_of(_TEMPLATE_SYNTAX.sub(" ", text))}
+    starts.update(w.split()[0] for w in SKIP_WORDS)
+    return words, starts
+
+
+def _first_words(template: str) -> set[str]:
+    """The words a template's sentences can start with: "(turn|switch) on …" → turn, switch."""
+    text = _TEMPLATE_SYNTAX.sub(" ", template).strip()
+    optional = text.startswith("[")
+    text = text.lstrip("[(")
+    head = text.split(")", 1)[0].split("]", 1)[0] if text[:1] != " " else text
+    first = {words_of(alt)[0] for alt in head.split("|") if words_of(alt)}
+    if optional:  # "[please] turn on …": what follows can start it too
+        rest = text.split("]", 1)[1] if "]" in text else ""
+        first |= _first_words(rest)
+    return first
 
 
 def _seconds(slots: dict[str, Any]) -> float:

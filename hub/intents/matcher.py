@@ -1,0 +1,286 @@
+"""Misheard commands matched to what this home accepts: names by how they sound, with a confidence.
+
+Whisper transcribes open dictation; the hub knows which names and words its commands use. When
+the grammar finds nothing in a transcript, `hypotheses` proposes corrected sentences: spans of
+the transcript replaced by the home's names, areas and the grammar's words they sound like
+("steady light" → "study light", "garbage door" → "garage door", "echo be thermostat" →
+"ecobee thermostat"), and the command found inside longer speech (a TV, a second person: each
+sentence of the transcript, then word windows that start where a command can start). Each
+hypothesis has a confidence from how much had to change; the handler asks the grammar about
+them in that order and decides whether to act, to ask back or to say it did not understand.
+
+Pure and bounded: no I/O, a fixed budget of hypotheses per transcript.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+MAX_SPAN_WORDS = 4  # the longest run of heard words one name may replace
+MIN_SIMILARITY = 0.72  # below this a span does not sound like the phrase
+MIN_WORD_SIMILARITY = 0.8  # a grammar word ("dim", "close") needs to sound closer than a name
+MAX_REPLACEMENTS = 12  # the best replacements kept per transcript
+MAX_WINDOW_WORDS = 12  # a command found inside longer speech is at most this long
+MIN_WINDOW_WORDS = 2
+WINDOW_PENALTY = 0.02  # a command found inside longer speech is a little less sure
+NEGATIONS = frozenset({"don't", "dont", "not", "never", "didn't", "doesn't", "no"})
+# Words a correction never produces or removes: their neighbours mean the opposite.
+POLAR = frozenset({"on", "off", "open", "close", "up", "down", "lock", "unlock", "start", "stop"})
+
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?%?")
+_APOSTROPHE = "\u2019"  # how Whisper sometimes writes "don't"
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
+_TEMPLATE_SYNTAX = re.compile(r"\{[^}]*\}|<[^>]*>")
+
+# A sounds-like key: consonant classes that Whisper confuses stay equal, vowels go.
+_DIGRAPHS = (
+    ("tch", "c"), ("ch", "c"), ("sh", "s"), ("ph", "f"), ("th", "t"), ("wh", "w"), ("ck", "k"),
+    ("qu", "kw"), ("gh", ""), ("kn", "n"), ("wr", "r"), ("x", "ks"),
+)  # fmt: skip
+_CLASSES = str.maketrans(
+    {
+        "b": "p", "p": "p", "d": "t", "t": "t", "g": "k", "k": "k", "c": "k", "q": "k",
+        "f": "f", "v": "f", "s": "s", "z": "s", "j": "j", "l": "l", "r": "r", "m": "n",
+        "n": "n", "w": "w", "h": None, "y": None, "a": None, "e": None, "i": None, "o": None,
+        "u": None,
+    }
+)  # fmt: skip
+
+
+def words_of(text: str) -> list[str]:
+    """The words of a transcript, lowercased, punctuation gone ("50%" stays one word)."""
+    return _WORD.findall(text.lower().replace(_APOSTROPHE, "'"))
+
+
+def sounds(text: str) -> str:
+    """A key of how `text` sounds: consonant classes, no vowels, no repeats, no spaces."""
+    letters = re.sub(r"[^a-z]", "", text.lower())
+    if not letters:
+        return ""
+    for digraph, replacement in _DIGRAPHS:
+        letters = letters.replace(digraph, replacement)
+    first = "a" if letters[0] in "aeiou" else ""
+    key = first + letters.translate(_CLASSES)
+    return re.sub(r"(.)\1+", r"\1", key)
+
+
+def similarity(heard: str, meant: str) -> float:
+    """0..1: how alike two phrases are in letters and in sound (spaces do not count)."""
+    return _similarity(_letters(heard), sounds(heard), _letters(meant), sounds(meant))
+
+
+def _letters(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def _similarity(letters_a: str, key_a: str, letters_b: str, key_b: str) -> float:
+    spelled = fuzz.ratio(letters_a, letters_b) / 100
+    sound = fuzz.ratio(key_a, key_b) / 100 if key_a or key_b else spelled
+    return (spelled + sound) / 2
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A name, area or grammar word of the home, ready to compare."""
+
+    text: str
+    words: int
+    letters: str
+    key: str
+    is_word: bool  # a grammar word, not one of the home's names
+
+
+def _phrase(text: str, is_word: bool) -> Phrase:
+    return Phrase(text, len(text.split()), _letters(text), sounds(text), is_word)
+
+
+class Vocabulary:
+    """What this home's commands can say: its names and areas, and the grammar's words."""
+
+    def __init__(self, names: Iterable[str], grammar_words: Iterable[str]) -> None:
+        named = {" ".join(words_of(n)) for n in names} - {""}
+        spoken = {w for w in grammar_words if len(w) >= 3 and w not in POLAR} - named
+        self.phrases = [_phrase(t, False) for t in sorted(named)]
+        self.phrases += [_phrase(t, True) for t in sorted(spoken)]
+        self.content = {w for t in named for w in t.split()}  # the words of names and areas
+        self.known = named | self.content | set(grammar_words)
+        self._named = named
+        self.starts: frozenset[str] = frozenset()  # words a command may start with
+        self._letters = [p.letters for p in self.phrases]
+        self._keys = [p.key for p in self.phrases]
+        self._sizes = np.array([p.words for p in self.phrases])
+        self._min = np.array(
+            [MIN_WORD_SIMILARITY if p.is_word else MIN_SIMILARITY for p in self.phrases]
+        )
+
+    def names_with(self, word: str) -> list[str]:
+        """The home's names and areas that have `word` in them."""
+        return sorted(n for n in self._named if word in n.split())
+
+    def says(self, sentence: str) -> bool:
+        """Whether every word of `sentence` is one the home's commands can use."""
+        return all(w in self.known or _is_number(w) for w in sentence.split())
+
+    def with_starts(self, starts: Iterable[str]) -> Vocabulary:
+        """The same vocabulary, knowing the words a command may start with."""
+        self.starts = frozenset(starts)
+        return self
+
+    def replacements(self, words: list[str]) -> list[Replacement]:
+        """Spans of `words` that sound like a phrase they are not, the most alike first."""
+        spans = [
+            (i, j)
+            for i in range(len(words))
+            for j in range(i + 1, min(len(words), i + MAX_SPAN_WORDS) + 1)
+            if not POLAR.intersection(words[i:j])
+        ]
+        if not spans or not self.phrases:
+            return []
+        heard = [" ".join(words[i:j]) for i, j in spans]
+        spelled = process.cdist([_letters(h) for h in heard], self._letters, scorer=fuzz.ratio)
+        sound = process.cdist([sounds(h) for h in heard], self._keys, scorer=fuzz.ratio)
+        score = (spelled + sound) / 200
+        lengths = np.array([j - i for i, j in spans])[:, None]
+        fits = np.abs(lengths - self._sizes[None, :]) <= 1
+        good = np.argwhere((score >= self._min[None, :]) & fits)
+        found: list[Replacement] = []
+        for row, column in good:
+            phrase = self.phrases[column]
+            i, j = spans[row]
+            if heard[row] == phrase.text or (phrase.is_word and j - i > 1):
+                continue
+            found.append(Replacement(i, j, heard[row], phrase.text, float(score[row, column])))
+        found.sort(key=lambda r: (-r.similarity, r.start))
+        return _best_per_span(found)[:MAX_REPLACEMENTS]
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """Words `start:end` of the transcript, heard as `heard`, probably meant as `meant`."""
+
+    start: int
+    end: int
+    heard: str
+    meant: str
+    similarity: float
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    """A sentence the transcript may have meant, and how sure that is (0..1)."""
+
+    text: str
+    confidence: float
+    changes: tuple[Replacement, ...] = ()
+    window: tuple[int, int] | None = None  # the words of the transcript it keeps
+
+
+def _best_per_span(found: list[Replacement]) -> list[Replacement]:
+    """At most the two most alike phrases per span (the second one can make a question)."""
+    seen: dict[tuple[int, int], int] = {}
+    kept = []
+    for replacement in found:
+        span = (replacement.start, replacement.end)
+        if seen.get(span, 0) < 2:
+            seen[span] = seen.get(span, 0) + 1
+            kept.append(replacement)
+    return kept
+
+
+def hypotheses(text: str, vocabulary: Vocabulary, budget: int = 48) -> list[Hypothesis]:
+    """Sentences `text` may have meant, the most likely first, at most `budget` of them.
+
+    The transcript itself is not among them (the grammar has been asked about it already).
+    """
+    words = words_of(text)
+    if not words:
+        return []
+    replacements = vocabulary.replacements(words)
+    found: dict[str, Hypothesis] = {}
+
+    def add(hypothesis: Hypothesis) -> None:
+        old = found.get(hypothesis.text)
+        if old is None or old.confidence < hypothesis.confidence:
+            found[hypothesis.text] = hypothesis
+
+    for start, end in _windows(text, words, vocabulary):
+        inside = [r for r in replacements if start <= r.start and r.end <= end]
+        penalty = 0.0 if (start, end) == (0, len(words)) else WINDOW_PENALTY
+        window = None if not penalty else (start, end)
+        for changes in _combinations(inside):
+            sentence = _apply(words, start, end, changes)
+            confidence = _confidence(words[start:end], changes) - penalty
+            add(Hypothesis(sentence, round(confidence, 4), changes, window))
+    ranked = sorted(found.values(), key=lambda h: -h.confidence)
+    original = " ".join(words)
+    return [h for h in ranked if h.text != original and vocabulary.says(h.text)][:budget]
+
+
+NUMBER_WORDS = frozenset(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty "
+    "ninety hundred half and point".split()
+)
+
+
+def _is_number(word: str) -> bool:
+    return word.rstrip("%").replace(".", "", 1).isdigit() or word in NUMBER_WORDS
+
+
+def _windows(text: str, words: list[str], vocabulary: Vocabulary) -> list[tuple[int, int]]:
+    """The whole transcript, its sentences, then windows that start where a command can."""
+    windows = [(0, len(words))]
+    position = 0
+    for sentence in _SENTENCE_END.split(text.strip()):
+        count = len(words_of(sentence))
+        if count and count < len(words):
+            windows.append((position, position + count))
+        position += count
+    for start, word in enumerate(words):
+        if word not in vocabulary.starts or (start and words[start - 1] in NEGATIONS):
+            continue
+        for end in range(min(len(words), start + MAX_WINDOW_WORDS), start + 1, -1):
+            if end - start >= MIN_WINDOW_WORDS and (start, end) not in windows:
+                windows.append((start, end))
+    # What a window leaves out must be other talk: a name or an area left out would change
+    # the command ("turn off the kitchen light [in the garage]").
+    return [
+        (start, end)
+        for start, end in windows
+        if not vocabulary.content.intersection(words[:start] + words[end:])
+        and not NEGATIONS.intersection(words[max(0, start - 2) : start])
+    ]
+
+
+def _combinations(inside: list[Replacement]) -> list[tuple[Replacement, ...]]:
+    """No change, each change alone, and each pair of changes that do not overlap."""
+    combos: list[tuple[Replacement, ...]] = [()]
+    combos += [(r,) for r in inside]
+    for a_index, a in enumerate(inside):
+        for b in inside[a_index + 1 :]:
+            if a.end <= b.start or b.end <= a.start:
+                combos.append(tuple(sorted((a, b), key=lambda r: r.start)))
+    return combos
+
+
+def _apply(words: list[str], start: int, end: int, changes: tuple[Replacement, ...]) -> str:
+    out: list[str] = []
+    position = start
+    for change in changes:
+        out += words[position : change.start]
+        out.append(change.meant)
+        position = change.end
+    out += words[position:end]
+    return " ".join(out)
+
+
+def _confidence(kept: list[str], changes: tuple[Replacement, ...]) -> float:
+    """1 when nothing changed; less the more letters had to change, and the less alike."""
+    total = sum(len(w) for w in kept) or 1
+    cost = sum((1 - c.similarity) * len(c.heard.replace(" ", "")) for c in changes)
+    return max(0.0, 1 - 2 * cost / total)
