@@ -120,6 +120,8 @@ def load_hub(settings: HubSettings) -> LoadedHub:
     node_id = hub_node_id(settings)
     timers = Timers(lambda kind, timer: events.publish(timer_event(node_id, kind, timer)))
     intents = IntentHandler(registry, home.publish, timers=timers)
+    if settings.stt.vocabulary_prompt:
+        stt.hint = intents.vocabulary_prompt
     agent = LlmAgent(settings.llm, registry, home.publish)
     if settings.llm.enabled:
         _LOGGER.info(

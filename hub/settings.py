@@ -38,6 +38,7 @@ class SttSettings:
     min_window_s: float = 15.0
     window_margin_s: float = 3.0
     max_audio_s: float = 120.0
+    vocabulary_prompt: bool = False
 
     def __post_init__(self) -> None:
         check(1 <= self.beam_size <= 10, "stt.beam_size", self.beam_size, "must be 1..10")

@@ -16,6 +16,7 @@ import os
 import re
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,6 +41,7 @@ MIN_AUDIO_S = 0.1
 MAX_COMPRESSION_RATIO = 2.0
 MIN_AVG_LOGPROB = -0.6
 REPEATED_NGRAM_WORDS = 4
+MAX_HINT_TOKENS = 160  # the longest prompt of the home's names (Whisper allows 223)
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,9 @@ class WhisperEngine:
         self._slots: asyncio.Semaphore | None = None
         self.multilingual = False
         self._tokenizers: dict[str, tuple[Tokenizer, list[int]]] = {}
+        # The words to expect (the home's names), asked for at every decode when
+        # stt.vocabulary_prompt is on; set by whoever knows the home.
+        self.hint: Callable[[], str] | None = None
 
     @property
     def languages(self) -> list[str]:
@@ -194,11 +199,14 @@ class WhisperEngine:
         tokenizer, suppressed = self._tokenizer(language)
         encoded = model.model.encode(ctranslate2.StorageView.from_array(padded[None]), to_cpu=False)
         prompt = [*tokenizer.sot_sequence, tokenizer.no_timestamps]
+        hint = self.hint() if self.hint is not None else ""
+        if hint:  # as faster-whisper's initial_prompt: the previous text before the start
+            prompt = [tokenizer.sot_prev, *tokenizer.encode(" " + hint)[-MAX_HINT_TOKENS:], *prompt]
         result = model.model.generate(
             encoded,
             [prompt],
             beam_size=self.settings.beam_size,
-            max_length=max_tokens,
+            max_length=len(prompt) + max_tokens,  # the prompt counts
             suppress_blank=True,
             suppress_tokens=suppressed,
             return_scores=True,
@@ -244,8 +252,12 @@ class WhisperEngine:
         """faster-whisper's own path: full 30 s windows, long audio in segments, and its
         temperature fallback when a greedy decode scores poorly (as wyoming-faster-whisper)."""
         assert self._model is not None
+        hint = self.hint() if self.hint is not None else ""
         segments, _ = self._model.transcribe(
-            audio, language=language, beam_size=self.settings.beam_size
+            audio,
+            language=language,
+            beam_size=self.settings.beam_size,
+            initial_prompt=hint or None,
         )
         return " ".join(segment.text.strip() for segment in segments).strip()
 

@@ -134,6 +134,7 @@ class IntentHandler:
         self._vocabulary = Vocabulary((), ())
         self._vocabulary_version = -1
         self._pending: dict[str, tuple[float, tuple[str, ...]]] = {}
+        self._prompt, self._prompt_version = "", -1
         self._clock = time.monotonic
 
     def _slot_lists(self) -> dict[str, Any]:
@@ -275,6 +276,18 @@ class IntentHandler:
             device_id=device_id,
             offers=offers,
         )
+
+    def vocabulary_prompt(self) -> str:
+        """The home's names and areas as a prompt for Whisper ("Study light, Ecobee …")."""
+        if self._prompt_version != self._registry.version:
+            names: dict[str, None] = {}
+            for entity in sorted(self._registry.entities.values(), key=lambda e: e.name):
+                names.update(dict.fromkeys(entity.names))
+                if entity.area:
+                    names[entity.area] = None
+            self._prompt = ", ".join(names)
+            self._prompt_version = self._registry.version
+        return self._prompt
 
     def _home_vocabulary(self) -> Vocabulary:
         if self._vocabulary_version != self._registry.version:
