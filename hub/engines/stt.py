@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from faster_whisper.tokenizer import Tokenizer
 
+from hub.errors import ModelError
 from hub.settings import Device, SttSettings
 from protocol.audio import STT_FORMAT, pcm16_to_float
 
@@ -41,6 +42,10 @@ MIN_AUDIO_S = 0.1
 MAX_COMPRESSION_RATIO = 2.0
 MIN_AVG_LOGPROB = -0.6
 REPEATED_NGRAM_WORDS = 4
+INCOMPLETE_HINT = (
+    "the split small packages on PyPI are known to be incomplete (model.bin 180 MiB): use "
+    "stt.model tiny.en or base, or put a complete CTranslate2 model in a data directory"
+)
 MAX_HINT_TOKENS = 160  # the longest prompt of the home's names (Whisper allows 223)
 
 
@@ -105,13 +110,21 @@ class WhisperEngine:
         if self.compute_type == "auto":
             self.compute_type = "float16" if self.device == "cuda" else "int8"
         concurrency = self.settings.concurrency or (2 if self.device == "cuda" else 1)
-        model = WhisperModel(
-            str(self.model_dir),
-            device=self.device,
-            compute_type=self.compute_type,
-            cpu_threads=self.settings.cpu_threads or (os.cpu_count() or 1),
-            num_workers=concurrency,
-        )
+        try:
+            model = WhisperModel(
+                str(self.model_dir),
+                device=self.device,
+                compute_type=self.compute_type,
+                cpu_threads=self.settings.cpu_threads or (os.cpu_count() or 1),
+                num_workers=concurrency,
+            )
+        except RuntimeError as err:
+            if "invalid payload size" not in str(err) and "model.bin" not in str(err):
+                raise
+            raise ModelError(
+                f"speech-to-text model {self.name} at {self.model_dir} is incomplete or damaged "
+                f"(CTranslate2: {err}); {INCOMPLETE_HINT}"
+            ) from None
         self._model = model
         self.multilingual = bool(model.model.is_multilingual)
         self._concurrency = concurrency

@@ -137,3 +137,14 @@ def _failed_start(args: list[str], env: dict[str, str] | None = None) -> str:
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stderr
     return done.stderr.strip().splitlines()[-1]
+
+
+def test_an_incomplete_model_is_one_line_saying_so(tmp_path: Path) -> None:
+    """As the split `small` packages on PyPI are: CTranslate2 refuses model.bin's payload."""
+    copy = _tiny_copy(tmp_path)
+    whole = (copy / "model.bin").read_bytes()
+    (copy / "model.bin").unlink()
+    (copy / "model.bin").write_bytes(whole[: len(whole) // 2])
+    last = _failed_start(["--stt-model", str(copy)])
+    assert last.startswith(f"homevoice-hub: speech-to-text model {copy} at {copy} is incomplete")
+    assert "invalid payload size" in last and "use stt.model tiny.en or base" in last
