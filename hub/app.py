@@ -109,6 +109,8 @@ async def serve(
     services.events.subscribe(metrics)
     web_face = WebContext(settings, hub, satellites, history, metrics, token)
     async with contextlib.AsyncExitStack() as stack:
+        if hub.stt is not None:
+            stack.callback(hub.stt.close)
         stack.push_async_callback(services.agent.close)
         stack.push_async_callback(server.stop)
         if settings.zeroconf:

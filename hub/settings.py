@@ -39,8 +39,17 @@ class SttSettings:
     window_margin_s: float = 3.0
     max_audio_s: float = 120.0
     vocabulary_prompt: bool = False
+    batch_window_ms: int = -1
+    max_batch: int = 8
 
     def __post_init__(self) -> None:
+        check(
+            -1 <= self.batch_window_ms <= 200,
+            "stt.batch_window_ms",
+            self.batch_window_ms,
+            "must be -1 (auto) or 0..200",
+        )
+        check(1 <= self.max_batch <= 64, "stt.max_batch", self.max_batch, "must be 1..64")
         check(1 <= self.beam_size <= 10, "stt.beam_size", self.beam_size, "must be 1..10")
         check(self.cpu_threads >= 0, "stt.cpu_threads", self.cpu_threads, "must be >= 0 (0 = all)")
         check(self.concurrency >= 0, "stt.concurrency", self.concurrency, "must be >= 0 (0 = auto)")

@@ -16,7 +16,7 @@ import os
 import re
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,6 +28,7 @@ from hub.errors import ModelError
 from hub.settings import Device, SttSettings
 from protocol.audio import STT_FORMAT, pcm16_to_float
 
+from .batching import Batcher, BatchStats
 from .device import ctranslate2_device
 from .errors import SttError
 
@@ -46,7 +47,8 @@ INCOMPLETE_HINT = (
     "the split small packages on PyPI are known to be incomplete (model.bin 180 MiB): use "
     "stt.model tiny.en or base, or put a complete CTranslate2 model in a data directory"
 )
-MAX_HINT_TOKENS = 160  # the longest prompt of the home's names (Whisper allows 223)
+MAX_HINT_TOKENS = 160
+AUTO_BATCH_WINDOW_MS = 10  # the longest prompt of the home's names (Whisper allows 223)
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,21 @@ def _repeats_itself(text: str, n: int = REPEATED_NGRAM_WORDS) -> bool:
     return len(grams) != len(set(grams))
 
 
+@dataclass(frozen=True)
+class DecodeJob:
+    """One short-window decode: the log-mel features and how to decode them."""
+
+    features: np.ndarray
+    window_frames: int
+    language: str
+    max_tokens: int
+
+
+def job_seconds(audio: np.ndarray) -> float:
+    """Seconds of 16 kHz audio."""
+    return len(audio) / STT_FORMAT.rate_hz
+
+
 class WhisperEngine:
     """One loaded Whisper model shared by every connection, behind a concurrency limit."""
 
@@ -91,6 +108,7 @@ class WhisperEngine:
         # The words to expect (the home's names), asked for at every decode when
         # stt.vocabulary_prompt is on; set by whoever knows the home.
         self.hint: Callable[[], str] | None = None
+        self._batcher: Batcher[DecodeJob, tuple[str, bool]] | None = None
 
     @property
     def languages(self) -> list[str]:
@@ -132,8 +150,36 @@ class WhisperEngine:
         return time.perf_counter() - started
 
     def start(self) -> None:
-        """Create the concurrency limit on the running loop."""
+        """Create the concurrency limit (and the batcher, when batching) on the running loop."""
         self._slots = asyncio.Semaphore(self._concurrency)
+        window_ms = self.batch_window_ms
+        if window_ms > 0 and self._batcher is None:
+            self._batcher = Batcher(
+                self._decode_batch,
+                window_ms / 1000,
+                self.settings.max_batch,
+                self._concurrency,
+                group=lambda job: job.language,
+            )
+
+    @property
+    def batch_window_ms(self) -> int:
+        """How long a decode waits for others to batch with: stt.batch_window_ms, or with
+        -1 (auto) 10 ms on CUDA and none on the CPU (where a batch costs as much as its parts)."""
+        if self.settings.batch_window_ms >= 0:
+            return self.settings.batch_window_ms
+        return AUTO_BATCH_WINDOW_MS if self.device == "cuda" else 0
+
+    @property
+    def batch_stats(self) -> BatchStats | None:
+        """How decodes were batched, when they are."""
+        return self._batcher.stats if self._batcher is not None else None
+
+    def close(self) -> None:
+        """Stop batching (the batch running finishes)."""
+        if self._batcher is not None:
+            self._batcher.close()
+            self._batcher = None
 
     def check_length(self, byte_count: int) -> float:
         """Seconds of 16 kHz 16-bit audio in `byte_count`; SttError above `max_audio_s`."""
@@ -152,13 +198,29 @@ class WhisperEngine:
         if audio_s < MIN_AUDIO_S:
             return SttResult("", lang, audio_s, 0.0, 0.0, False)
         assert self._slots is not None, "start() first"
-        async with self._slots:
-            try:
+        try:
+            if self._batcher is not None:
+                return await self._batched(pcm16_to_float(pcm16), lang)
+            async with self._slots:
                 return await asyncio.to_thread(self.transcribe_sync, pcm16_to_float(pcm16), lang)
-            except SttError:
-                raise
-            except Exception as err:
-                raise SttError("stt-failed", f"transcription failed: {err}") from err
+        except SttError:
+            raise
+        except Exception as err:
+            raise SttError("stt-failed", f"transcription failed: {err}") from err
+
+    async def _batched(self, audio: np.ndarray, language: str) -> SttResult:
+        """The short-window decode in a batch with other satellites' (stt.batch_window_ms)."""
+        assert self._batcher is not None and self._slots is not None
+        started = time.perf_counter()
+        job = await asyncio.to_thread(self._job, audio, language)
+        if job is None:
+            async with self._slots:
+                return await asyncio.to_thread(self.transcribe_sync, audio, language)
+        text, suspicious = await self._batcher.submit(job)
+        if not suspicious:
+            return self._finish(audio, job, text, suspicious, started)
+        async with self._slots:
+            return await asyncio.to_thread(self._finish, audio, job, text, suspicious, started)
 
     def _language(self, requested: str | None) -> str:
         if not self.multilingual:
@@ -175,60 +237,85 @@ class WhisperEngine:
 
     def transcribe_sync(self, audio: np.ndarray, language: str) -> SttResult:
         """Blocking transcription of float32 16 kHz mono audio."""
-        assert self._model is not None, "load() first"
         started = time.perf_counter()
-        audio_s = len(audio) / STT_FORMAT.rate_hz
-        model = self._model
-        features = model.feature_extractor(audio)
+        job = self._job(audio, language)
+        if job is None:
+            text = self._library_transcribe(audio, language)
+            return SttResult(text, language, job_seconds(audio), _ms_since(started), 30.0, False)
+        [(text, suspicious)] = self._decode_batch([job])
+        return self._finish(audio, job, text, suspicious, started)
+
+    def _job(self, audio: np.ndarray, language: str) -> DecodeJob | None:
+        """The short-window decode of `audio`, or None when it needs faster-whisper's path."""
+        assert self._model is not None, "load() first"
+        features = self._model.feature_extractor(audio)
         content_frames = features.shape[1]
         if content_frames > FULL_WINDOW_FRAMES - 10:
-            text = self._library_transcribe(audio, language)
-            return SttResult(text, language, audio_s, _ms_since(started), 30.0, False)
-
+            return None
         margin = self.settings.window_margin_s * FRAMES_PER_S
         window = max(self.settings.min_window_s * FRAMES_PER_S, content_frames + margin)
         window_frames = min(FULL_WINDOW_FRAMES, int(math.ceil(window / 100) * 100))
-        max_tokens = int(12 + audio_s * 6)
-        text, suspicious = self._decode(features, window_frames, language, max_tokens)
-        retried = False
+        max_tokens = int(12 + job_seconds(audio) * 6)
+        return DecodeJob(features, window_frames, language, max_tokens)
+
+    def _finish(
+        self, audio: np.ndarray, job: DecodeJob, text: str, suspicious: bool, started: float
+    ) -> SttResult:
+        window_frames = job.window_frames
         if suspicious:
-            retried = True
             window_frames = FULL_WINDOW_FRAMES
-            text = self._library_transcribe(audio, language)
+            text = self._library_transcribe(audio, job.language)
         return SttResult(
-            text, language, audio_s, _ms_since(started), window_frames / FRAMES_PER_S, retried
+            text,
+            job.language,
+            job_seconds(audio),
+            _ms_since(started),
+            window_frames / FRAMES_PER_S,
+            suspicious,
         )
 
-    def _decode(
-        self, features: np.ndarray, window_frames: int, language: str, max_tokens: int
-    ) -> tuple[str, bool]:
+    def _decode_batch(self, jobs: Sequence[DecodeJob]) -> list[tuple[str, bool]]:
+        """One encoder and one decoder call for all `jobs` (one language): each one's text and
+        whether it looks doubtful (then it is transcribed again with the full window)."""
         import ctranslate2
 
         model = self._model
         assert model is not None
-        padded = np.zeros((features.shape[0], window_frames), dtype=np.float32)
-        used = min(features.shape[1], window_frames)
-        padded[:, :used] = features[:, :used]
+        language = jobs[0].language
+        window_frames = max(job.window_frames for job in jobs)
+        padded = np.zeros((len(jobs), jobs[0].features.shape[0], window_frames), dtype=np.float32)
+        for row, job in enumerate(jobs):
+            used = min(job.features.shape[1], window_frames)
+            padded[row, :, :used] = job.features[:, :used]
         tokenizer, suppressed = self._tokenizer(language)
-        encoded = model.model.encode(ctranslate2.StorageView.from_array(padded[None]), to_cpu=False)
+        encoded = model.model.encode(ctranslate2.StorageView.from_array(padded), to_cpu=False)
         prompt = [*tokenizer.sot_sequence, tokenizer.no_timestamps]
         hint = self.hint() if self.hint is not None else ""
         if hint:  # as faster-whisper's initial_prompt: the previous text before the start
             prompt = [tokenizer.sot_prev, *tokenizer.encode(" " + hint)[-MAX_HINT_TOKENS:], *prompt]
-        result = model.model.generate(
+        max_tokens = max(job.max_tokens for job in jobs)
+        results = model.model.generate(
             encoded,
-            [prompt],
+            [prompt] * len(jobs),
             beam_size=self.settings.beam_size,
             max_length=len(prompt) + max_tokens,  # the prompt counts
             suppress_blank=True,
             suppress_tokens=suppressed,
             return_scores=True,
-        )[0]
-        ids = [token for token in result.sequences_ids[0] if token < tokenizer.eot]
+        )
+        return [
+            self._judge(job, result.sequences_ids[0], result.scores, tokenizer)
+            for job, result in zip(jobs, results, strict=True)
+        ]
+
+    def _judge(
+        self, job: DecodeJob, sequence: list[int], scores: list[float], tokenizer: Tokenizer
+    ) -> tuple[str, bool]:
+        ids = [token for token in sequence if token < tokenizer.eot]
         text = tokenizer.decode(ids).strip()
-        avg_logprob = result.scores[0] if ids else 0.0
+        avg_logprob = scores[0] if ids else 0.0
         suspicious = (
-            len(ids) >= max_tokens - 3
+            len(ids) >= job.max_tokens - 3
             or _compression_ratio(text) > MAX_COMPRESSION_RATIO
             or _repeats_itself(text)
             or avg_logprob < MIN_AVG_LOGPROB
@@ -237,11 +324,11 @@ class WhisperEngine:
             _LOGGER.debug(
                 "Doubtful %d s-window transcript %r (avg logprob %.2f, %d of %d tokens); "
                 "transcribing again with the full window",
-                window_frames // FRAMES_PER_S,
+                job.window_frames // FRAMES_PER_S,
                 text,
                 avg_logprob,
                 len(ids),
-                max_tokens,
+                job.max_tokens,
             )
         return text, suspicious
 
