@@ -111,6 +111,7 @@ class Outcome:
     answer: str
     intent: str | None = None
     publishes: list[Publish] = field(default_factory=list)
+    heard_as: str | None = None  # the corrected sentence, when the transcript was misheard
 
 
 class IntentHandler:
@@ -315,7 +316,7 @@ class IntentHandler:
         for message in plan.publishes:
             if not self._publish(message.topic, message.payload):
                 return Outcome(True, NO_BROKER, plan.intent)
-        return Outcome(plan.handled, plan.answer, plan.intent, list(plan.publishes))
+        return Outcome(plan.handled, plan.answer, plan.intent, list(plan.publishes), plan.heard_as)
 
     def _plan(self, intent: str, result: RecognizeResult, device_id: str | None) -> Plan:
         slots = {name: slot.value for name, slot in result.entities.items()}

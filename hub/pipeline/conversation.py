@@ -46,8 +46,9 @@ async def converse(
         said = await services.agent.answer(text, conversation, on_clause, on_action)
         answer = Answer(said.handled, said.text, "llm", said.actions)
     _LOGGER.info(
-        "%r -> %s (%s, %d published) in %.1f ms",
+        "%r%s -> %s (%s, %d published) in %.1f ms",
         text,
+        f" (heard as {outcome.heard_as!r})" if outcome.heard_as else "",
         answer.intent or "no intent",
         "handled" if answer.handled else "not handled",
         len(answer.publishes),
