@@ -65,6 +65,31 @@ def set_brightness(entity: Entity, percent: float) -> Publish:
     return Publish(str(topic), str(level))
 
 
+BRIGHTNESS_STEP = 25  # percent, for "dim the light" and "brighten the light"
+
+
+def brightness_percent(entity: Entity) -> float | None:
+    """A light's latest brightness in percent when it is on and says so; None otherwise."""
+    state = entity.state
+    if _word(entity, state.get("state")) != "on" or state.get("brightness") is None:
+        return None
+    scale = entity.option("brightness_scale", 255)
+    try:
+        return min(100.0, max(0.0, float(state["brightness"]) / float(scale) * 100))
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+
+
+def stepped_brightness(entity: Entity, up: bool) -> float:
+    """A step brighter or dimmer than the light is now; from off or unknown, dim is 25 %
+    and bright is 100 %."""
+    now = brightness_percent(entity)
+    if now is None:
+        return 100.0 if up else float(BRIGHTNESS_STEP)
+    stepped = now + BRIGHTNESS_STEP if up else now - BRIGHTNESS_STEP
+    return float(min(100, max(1, round(stepped))))
+
+
 COLORS: dict[str, tuple[int, int, int]] = {
     "red": (255, 0, 0), "green": (0, 255, 0), "blue": (0, 0, 255), "yellow": (255, 255, 0),
     "orange": (255, 165, 0), "purple": (128, 0, 128), "pink": (255, 105, 180),

@@ -1,8 +1,9 @@
 """Local intents: text → a recognized intent → MQTT publishes and a spoken answer.
 
-Sentences come from `sentences.yaml` (hassil); the entity and area lists are built from the
-registry. An unknown name matches nothing, and an ambiguous one gets a question back: neither
-ever publishes.
+Sentences come from `sentences.yaml` (hassil); the entity, area and kind lists are built from
+the registry (`names.py`). An unknown name matches nothing, and an ambiguous one gets a question
+back: neither ever publishes. The area a request came from (a satellite's room) stands in for an
+area not said: "turn on the light" there is its lights.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -20,8 +20,9 @@ from typing import Any
 import yaml
 from hassil import Intents, RecognizeResult, TextSlotList, recognize
 
-from .actions import ACTIONS, COVERS, SWITCHABLE, ActionRefused, Publish, describe, turn
+from .actions import ACTIONS, ActionRefused, Publish, describe, stepped_brightness
 from .matcher import Hypothesis, Vocabulary, hypotheses, similarity, words_of
+from .names import KINDS, NOT_UNDERSTOOD, HomeNames, without_area
 from .registry import Entity, EntityRegistry
 from .timers import Timer, Timers, spoken_duration
 
@@ -29,8 +30,10 @@ _LOGGER = logging.getLogger(__name__)
 
 SENTENCES = Path(__file__).with_name("sentences.yaml")
 _TEMPLATE_SYNTAX = re.compile(r"\{[^}]*\}|<[^>]*>")
-SKIP_WORDS = ["please", "can you", "could you", "would you", "hey"]
-NOT_UNDERSTOOD = "Sorry, I didn't understand that."
+SKIP_WORDS = [
+    "please", "can you", "could you", "would you", "will you", "hey", "ok", "okay", "kindly",
+    "thanks", "thank you", "for me",
+]  # fmt: skip
 NO_TIMER = "There is no timer running."
 NO_BROKER = "I can't reach your devices right now: the MQTT broker is not connected."
 ACCEPT = 0.8  # a corrected transcript this sure is acted on (when no other command is as close)
@@ -40,17 +43,6 @@ MAX_TRIES = 32  # corrected sentences the grammar is asked about, per transcript
 PENDING_S = 30.0  # how long an asked-back question waits for its answer
 YES = frozenset({"yes", "yeah", "yep", "sure", "correct", "right", "do it", "yes please", "ok"})
 NO = frozenset({"no", "nope", "neither", "no thanks", "none", "cancel", "never mind"})
-
-# list name -> which platforms an entity must have to be in it
-ENTITY_LISTS: dict[str, Callable[[str], bool]] = {
-    "name": lambda platform: True,
-    "switchable": lambda platform: platform in SWITCHABLE,
-    "light": lambda platform: platform == "light",
-    "cover": lambda platform: platform in COVERS,
-    "lock": lambda platform: platform == "lock",
-    "climate": lambda platform: platform == "climate",
-}
-
 
 # intent -> (action, the slot holding its value, the answer)
 INTENT_ACTIONS: dict[str, tuple[str, str | None, str]] = {
@@ -64,6 +56,9 @@ INTENT_ACTIONS: dict[str, tuple[str, str | None, str]] = {
     "Unlock": ("unlock", None, "Unlocked the {name}."),
     "SetTemperature": ("set_temperature", "temperature", "Set the {name} to {value} degrees."),
 }
+
+
+STEPPED = {"up": "Brightened the {name}", "down": "Dimmed the {name}"}
 
 
 TIMER_INTENTS = (
@@ -129,8 +124,7 @@ class IntentHandler:
         self._now = now
         self.timers = timers or Timers()
         self._intents = Intents.from_dict(yaml.safe_load(SENTENCES.read_text(encoding="utf-8")))
-        self._lists: dict[str, Any] = {}
-        self._lists_version = -1
+        self._names = HomeNames(registry)
         self._grammar_words, self._start_words = _grammar_words(self._intents)
         self._vocabulary = Vocabulary((), ())
         self._vocabulary_version = -1
@@ -139,53 +133,31 @@ class IntentHandler:
         self._clock = time.monotonic
 
     def _slot_lists(self) -> dict[str, Any]:
-        if self._lists_version != self._registry.version:
-            entities = list(self._registry.entities.values())
-            lists: dict[str, Any] = {}
-            for list_name, wanted in ENTITY_LISTS.items():
-                # a name -> (entities called that, entities called that plus their area)
-                full: dict[str, list[str]] = defaultdict(list)
-                short: dict[str, list[str]] = defaultdict(list)
-                for entity in entities:
-                    if wanted(entity.platform):
-                        for name in entity.names:
-                            full[name.lower()].append(entity.key)
-                        for name in _without_area(entity):
-                            short[name].append(entity.key)
-                lists[list_name] = TextSlotList.from_tuples(
-                    [
-                        (name, (tuple(full.get(name, ())), tuple(short.get(name, ()))))
-                        for name in {**full, **short}
-                    ],
-                    name=list_name,
-                )
-            areas = {e.area for e in entities if e.area}
-            lists["area"] = TextSlotList.from_tuples([(a.lower(), a) for a in areas], name="area")
-            self._lists, self._lists_version = lists, self._registry.version
-        return self._lists
+        return self._names.slot_lists()
 
-    def handle(self, text: str, device_id: str | None = None) -> Outcome:
+    def handle(self, text: str, device_id: str | None = None, area: str | None = None) -> Outcome:
         """Recognize `text` and act on it; never raises for what people say.
 
-        `device_id` is the satellite that heard it: its timers are its own.
+        `device_id` is the satellite that heard it: its timers are its own. `area` is the room
+        it was said in: what the text does not name is looked for there.
         """
-        return self.carry_out(self.understand(text, device_id))
+        return self.carry_out(self.understand(text, device_id, area))
 
-    def understand(self, text: str, device_id: str | None = None) -> Plan:
+    def understand(self, text: str, device_id: str | None = None, area: str | None = None) -> Plan:
         """What `text` asks for and what to answer, with nothing done yet.
 
         The grammar first; then the answer to a question asked back; then what a misheard
         transcript most likely meant (`matcher.py`), acted on only when it is sure and no other
-        command is as close, else asked back.
+        command is as close, else asked back. `area`: the room it was said in.
         """
         return (
-            self._recognized(text, device_id)
-            or self._answered(text, device_id)
-            or self._matched(text, device_id)
+            self._recognized(text, device_id, area)
+            or self._answered(text, device_id, area)
+            or self._matched(text, device_id, area)
             or Plan(False, NOT_UNDERSTOOD, device_id=device_id)
         )
 
-    def _recognized(self, text: str, device_id: str | None) -> Plan | None:
+    def _recognized(self, text: str, device_id: str | None, area: str | None = None) -> Plan | None:
         result = recognize(
             text, self._intents, slot_lists=self._slot_lists(), skip_words=SKIP_WORDS
         )
@@ -193,11 +165,11 @@ class IntentHandler:
             return None
         intent = result.intent.name
         try:
-            return replace(self._plan(intent, result, device_id), device_id=device_id)
+            return replace(self._plan(intent, result, device_id, area), device_id=device_id)
         except ActionRefused as refusal:
             return Plan(True, str(refusal), intent, refused=True, device_id=device_id)
 
-    def _answered(self, text: str, device_id: str | None) -> Plan | None:
+    def _answered(self, text: str, device_id: str | None, area: str | None) -> Plan | None:
         """The reply to a question asked back on this device: yes, no, or one of its offers."""
         asked, offers = self._pending.get(device_id or "", (0.0, ()))
         if not offers or self._clock() - asked > PENDING_S:
@@ -213,10 +185,10 @@ class IntentHandler:
                 chosen = best
         if chosen is None:
             return None
-        plan = self._recognized(chosen, device_id)
+        plan = self._recognized(chosen, device_id, area)
         return None if plan is None else replace(plan, heard_as=chosen)
 
-    def _matched(self, text: str, device_id: str | None) -> Plan | None:
+    def _matched(self, text: str, device_id: str | None, area: str | None) -> Plan | None:
         """The command a misheard transcript most likely meant, or a question back."""
         found: list[tuple[Hypothesis, Plan]] = []
         asked = 0
@@ -224,7 +196,7 @@ class IntentHandler:
             if hypothesis.confidence < ASK or asked >= MAX_TRIES:
                 break
             asked += 1
-            plan = self._recognized(hypothesis.text, device_id)
+            plan = self._recognized(hypothesis.text, device_id, area)
             if plan is not None:
                 found.append((hypothesis, plan))
         if not found:
@@ -238,7 +210,7 @@ class IntentHandler:
             if not p.refused
             and _effect(p) != _effect(plan)
             and h.confidence >= best.confidence - MARGIN
-        ] + self._claimed(best, plan, device_id)
+        ] + self._claimed(best, plan, device_id, area)
         if rivals:
             offers = (best.text, rivals[0].text)
             question = " or ".join(f"the {_told_apart(o, offers)}" for o in offers)
@@ -247,7 +219,9 @@ class IntentHandler:
             return self._question(f"Did you mean: {best.text}?", (best.text,), best, device_id)
         return replace(plan, heard_as=best.text, confidence=best.confidence)
 
-    def _claimed(self, best: Hypothesis, plan: Plan, device_id: str | None) -> list[Hypothesis]:
+    def _claimed(
+        self, best: Hypothesis, plan: Plan, device_id: str | None, area: str | None
+    ) -> list[Hypothesis]:
         """Other commands that a heard word the correction changed is the exact name of:
         "steady light" is as much the Steady lamp ("steady" as said) as the Study light."""
         vocabulary = self._home_vocabulary()
@@ -259,7 +233,7 @@ class IntentHandler:
                     if name == change.meant or f" {change.meant} " not in f" {best.text} ":
                         continue
                     text = f" {best.text} ".replace(f" {change.meant} ", f" {name} ", 1).strip()
-                    other = self._recognized(text, device_id)
+                    other = self._recognized(text, device_id, area)
                     if other is not None and not other.refused and _effect(other) != _effect(plan):
                         claimed.append(Hypothesis(text, best.confidence, best.changes))
         return claimed
@@ -295,7 +269,7 @@ class IntentHandler:
             names: set[str] = set()
             for entity in self._registry.entities.values():
                 names.update(n.lower() for n in entity.names)
-                names.update(_without_area(entity))
+                names.update(without_area(entity))
                 if entity.area:
                     names.add(entity.area.lower())
             starts = self._start_words | {n.split()[0] for n in names if n.split()}
@@ -318,7 +292,9 @@ class IntentHandler:
                 return Outcome(True, NO_BROKER, plan.intent)
         return Outcome(plan.handled, plan.answer, plan.intent, list(plan.publishes), plan.heard_as)
 
-    def _plan(self, intent: str, result: RecognizeResult, device_id: str | None) -> Plan:
+    def _plan(
+        self, intent: str, result: RecognizeResult, device_id: str | None, here: str | None
+    ) -> Plan:
         slots = {name: slot.value for name, slot in result.entities.items()}
         spoken = {name: slot.text.strip() for name, slot in result.entities.items()}
         if intent == "GetTime":
@@ -329,19 +305,15 @@ class IntentHandler:
             return Plan(True, "OK.", intent)
         if intent in TIMER_INTENTS:
             return Plan(True, "", intent, deferred=lambda: self._timer(intent, slots, device_id))
-        answer, publishes = self._action(intent, slots, spoken)
+        answer, publishes = self._action(intent, slots, spoken, here)
         return Plan(True, answer, intent, tuple(publishes))
 
     def _action(
-        self, intent: str, slots: dict[str, Any], spoken: dict[str, str]
+        self, intent: str, slots: dict[str, Any], spoken: dict[str, str], here: str | None
     ) -> tuple[str, list[Publish]]:
-        if intent in ("TurnOn", "TurnOff") and "platform" in slots:
-            return self._area_lights(slots["area"], on=intent == "TurnOn")
-        if intent == "SetTemperature" and "area" in slots and "climate" not in slots:
-            entity = self._one_in_area(slots["area"], "climate")
-        else:
-            entity = self._one(slots, spoken)
-        return self._act(intent, entity, slots)
+        if "kind" in slots:
+            return self._kind_action(intent, slots, here)
+        return self._act(intent, self._names.one(slots, spoken, here), slots)
 
     def _act(self, intent: str, entity: Entity, slots: dict[str, Any]) -> tuple[str, list[Publish]]:
         if intent == "QueryState":
@@ -349,9 +321,48 @@ class IntentHandler:
         if intent not in INTENT_ACTIONS:
             raise ActionRefused(NOT_UNDERSTOOD)
         action, slot, answer = INTENT_ACTIONS[intent]
-        value = slots.get(slot) if slot else None
+        value = _value(entity, slots, slot)
+        if "step" in slots:
+            answer = STEPPED[slots["step"]] + " to {value} percent."
         shown = f"{value:g}" if isinstance(value, int | float) else value
         return answer.format(name=entity.name, value=shown), [ACTIONS[action](entity, value)]
+
+    def _kind_action(
+        self, intent: str, slots: dict[str, Any], here: str | None
+    ) -> tuple[str, list[Publish]]:
+        """ "the lights", "the blinds", "the temperature": every one in the area said or in
+        `here` (a thermostat: the one); an answer for each that cannot do it."""
+        kind = KINDS[slots["kind"]]
+        targets, area = self._names.of_kind(
+            kind.one, slots.get("area"), here, bool(slots.get("everywhere"))
+        )
+        if intent == "QueryState":
+            return " ".join(describe(entity) for entity in targets), []
+        if kind.one == "thermostat" and len(targets) > 1:
+            raise ActionRefused(f"There is more than one thermostat in the {area}.")
+        if len(targets) == 1 and (area is None or kind.one == "thermostat"):
+            return self._act(intent, targets[0], slots)
+        if intent not in INTENT_ACTIONS:
+            raise ActionRefused(NOT_UNDERSTOOD)
+        action, slot, answer = INTENT_ACTIONS[intent]
+        publishes: list[Publish] = []
+        refusals: list[str] = []
+        for entity in targets:
+            try:
+                publishes.append(ACTIONS[action](entity, _value(entity, slots, slot)))
+            except ActionRefused as refusal:
+                refusals.append(str(refusal))
+        if not publishes:
+            raise ActionRefused(refusals[0])
+        count = len(publishes)
+        what = f"{kind.one if count == 1 else f'{count} {kind.many}'}"
+        what += f" in the {area}" if area else ""
+        if "step" in slots:
+            answer = STEPPED[slots["step"]] + "."
+        value = slots.get(slot) if slot else None
+        shown = f"{value:g}" if isinstance(value, int | float) else value
+        said = answer.format(name=what, value=shown)
+        return " ".join([said, *refusals[:1]]), publishes
 
     def _timer(self, intent: str, slots: dict[str, Any], device_id: str | None) -> str:
         if intent == "StartTimer":
@@ -403,53 +414,6 @@ class IntentHandler:
             return "That was all the time left: the timer is done."
         return f"Timer changed: {spoken_duration(left)} left."
 
-    def _one(self, slots: dict[str, Any], spoken: dict[str, str]) -> Entity:
-        """The entity named in the slots. A name without its area ("lamp" for the Bedroom
-        Lamp) counts when no entity is called just that, or when the area is said too."""
-        list_name = next(k for k in slots if k in ENTITY_LISTS)
-        full_keys, short_keys = slots[list_name]
-        known = self._registry.entities
-        full = [known[k] for k in full_keys if k in known]
-        short = [known[k] for k in short_keys if k in known]
-        word = spoken.get(list_name) or list_name
-        if "area" in slots:
-            area = slots["area"]
-            either = {e.key: e for e in full + short}.values()
-            entities = [e for e in either if e.area == area] or full
-            if not entities and short:
-                raise ActionRefused(f"There is no {word} in the {area}.")
-        else:
-            entities = full or short
-        if not entities:
-            raise ActionRefused(NOT_UNDERSTOOD)
-        if len(entities) > 1:
-            where = " or ".join(f"the one in the {e.area}" if e.area else e.key for e in entities)
-            same = all(e.name == entities[0].name for e in entities)
-            raise ActionRefused(
-                f"There is more than one {entities[0].name if same else word}: {where}?"
-            )
-        return entities[0]
-
-    def _one_in_area(self, area: str, platform: str) -> Entity:
-        found = [
-            e for e in self._registry.entities.values() if e.area == area and e.platform == platform
-        ]
-        if len(found) != 1:
-            thing = "thermostat" if platform == "climate" else platform
-            count = "no" if not found else "more than one"
-            raise ActionRefused(f"There is {count} {thing} in the {area}.")
-        return found[0]
-
-    def _area_lights(self, area: str, on: bool) -> tuple[str, list[Publish]]:
-        lights = [
-            e for e in self._registry.entities.values() if e.area == area and e.platform == "light"
-        ]
-        if not lights:
-            raise ActionRefused(f"There are no lights in the {area}.")
-        publishes = [turn(light, on) for light in lights]
-        count = "the light" if len(lights) == 1 else f"{len(lights)} lights"
-        return f"Turned {'on' if on else 'off'} {count} in the {area}.", publishes
-
 
 def _effect(plan: Plan) -> object:
     """What carrying `plan` out changes: its commands, or for a question its answer."""
@@ -480,6 +444,7 @@ def _grammar_words(intents: Intents) -> tuple[set[str], set[str]]:
         if isinstance(slot_list, TextSlotList):
             texts += [getattr(value.text_in, "text", "") for value in slot_list.values]
     texts += SKIP_WORDS
+    texts += [word for kind in KINDS.values() for word in kind.words]  # names.py's lists
     words = {w for text in texts for w in words_of(_TEMPLATE_SYNTAX.sub(" ", text))}
     starts.update(w.split()[0] for w in SKIP_WORDS)
     return words, starts
@@ -512,15 +477,8 @@ def _counted(changed: list[Timer], one: str, several: str, none: str) -> str:
     return one if len(changed) == 1 else several.format(len(changed))
 
 
-def _without_area(entity: Entity) -> set[str]:
-    """Its names with the area left out: "lamp" for the Bedroom Lamp in the Bedroom."""
-    if not entity.area:
-        return set()
-    area = entity.area.lower()
-    shorter: set[str] = set()
-    for name in (n.lower() for n in entity.names):
-        if name.startswith(f"{area} "):
-            shorter.add(name[len(area) + 1 :].strip())
-        elif name.endswith(f" {area}"):
-            shorter.add(name[: -len(area) - 1].strip())
-    return {name for name in shorter if name}
+def _value(entity: Entity, slots: dict[str, Any], slot: str | None) -> Any:
+    """The value the action takes: the slot's, or a brightness a step from the light's own."""
+    if "step" in slots:
+        return stepped_brightness(entity, up=slots["step"] == "up")
+    return slots.get(slot) if slot else None
