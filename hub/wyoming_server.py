@@ -328,6 +328,8 @@ class ServiceConnection(Connection):
     async def _handle(self, transcript: Transcript) -> bool:
         context = transcript.context if isinstance(transcript.context, dict) else None
         conversation = context.get("conversation_id") if context else None
+        ids = [context.get(k) for k in ("device_id", "satellite_id")] if context else []
+        area = self.services.home.area_of(*(i for i in ids if isinstance(i, str)))
         peer = RequestPeer(self, transcript.context)
         run = RunRequest(
             Step.INTENT,
@@ -335,6 +337,7 @@ class ServiceConnection(Connection):
             "request",
             text=transcript.text,
             conversation_id=conversation if isinstance(conversation, str) else None,
+            area=area,
         )
         result = await self._start(peer, run)
         return result.outcome == "ok"

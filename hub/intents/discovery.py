@@ -71,6 +71,7 @@ class EntityConfig:
     device_name: str | None
     suggested_area: str | None
     config: dict[str, Any] = field(repr=False)
+    device_ids: tuple[str, ...] = ()  # the device's `identifiers`
 
 
 def _expand(document: dict[str, Any]) -> dict[str, Any]:
@@ -142,6 +143,14 @@ def _entity(
     name = config.get("name")
     device_name = device.get("name")
     area = device.get("suggested_area")
+    identifiers = device.get("identifiers")
+    if isinstance(identifiers, str | int) and not isinstance(identifiers, bool):
+        identifiers = [identifiers]
+    device_ids = tuple(
+        str(i)[:MAX_TOPIC_CHARS]
+        for i in (identifiers if isinstance(identifiers, list) else [])[:MAX_COMPONENTS]
+        if isinstance(i, str | int) and not isinstance(i, bool)
+    )
     unique_id = config.get("unique_id")
     if unique_id is not None and not (isinstance(unique_id, str | int) and unique_id is not True):
         raise DiscoveryError(f"unique_id must be a string, got {_shown(unique_id)}")
@@ -153,6 +162,7 @@ def _entity(
         device_name=device_name if isinstance(device_name, str) and device_name.strip() else None,
         suggested_area=area if isinstance(area, str) and area.strip() else None,
         config=config,
+        device_ids=device_ids,
     )
 
 

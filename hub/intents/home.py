@@ -40,6 +40,26 @@ class Home:
     def __init__(self, registry: EntityRegistry) -> None:
         self.registry = registry
         self.node: MqttNode | None = None
+        self._satellite_areas: dict[str, str] = {}
+
+    def satellite_area(self, satellite_id: str, area: str | None) -> None:
+        """Where one of the hub's satellites is (as it describes itself)."""
+        if area:
+            self._satellite_areas[satellite_id] = area
+        else:
+            self._satellite_areas.pop(satellite_id, None)
+
+    def area_of(self, *ids: str | None) -> str | None:
+        """The area of the first id that has one: a satellite of the hub's, else a device the
+        registry knows (its discovery `identifiers`, with a suggested area). The one place a
+        request's device or satellite id becomes its room."""
+        for device_id in ids:
+            if not device_id:
+                continue
+            area = self._satellite_areas.get(device_id) or self.registry.device_area(device_id)
+            if area:
+                return area
+        return None
 
     def publish(self, topic: str, payload: str) -> bool:
         """Send a device command; False when there is no broker connection."""

@@ -192,6 +192,13 @@ class EntityRegistry:
                 self._by_state_topic.pop(topic, None)
         return entity
 
+    def device_area(self, identifier: str) -> str | None:
+        """The area of the device with this discovery identifier (its entities' one area)."""
+        areas = {
+            e.area for e in self.entities.values() if identifier in e.config.device_ids and e.area
+        }
+        return areas.pop() if len(areas) == 1 else None
+
     def apply_state(self, topic: str, payload: str) -> None:
         """Record a state message for every entity attribute that listens on `topic`."""
         if len(payload) > MAX_STATE_CHARS:

@@ -30,16 +30,18 @@ async def converse(
     device_id: str | None,
     on_clause: Callable[[str], Awaitable[None]] | None = None,
     on_action: Callable[[Publish], Awaitable[None]] | None = None,
+    area: str | None = None,
 ) -> Answer:
     """Understand `text` and act on it; never raises for what people say.
 
-    `device_id` is the satellite that heard it (its timers are its own);
+    `device_id` is the satellite that heard it (its timers are its own); `area` the room it
+    was said in (what the text leaves out, "turn on the light", is looked for there);
     `conversation_id` lets the LLM remember the last turns. An LLM answer streams: each clause
     goes to `on_clause` as soon as it is complete, each device command it sends to `on_action`
     (a grammar answer comes whole, in `Answer`, its commands in `Answer.publishes`).
     """
     started = time.perf_counter()
-    outcome = services.intents.handle(text, device_id=device_id)
+    outcome = services.intents.handle(text, device_id=device_id, area=area)
     answer = Answer(outcome.handled, outcome.answer, outcome.intent, tuple(outcome.publishes))
     if not outcome.handled and services.agent.settings.enabled:
         conversation = conversation_id or device_id

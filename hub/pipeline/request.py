@@ -70,6 +70,7 @@ class RunRequest:
     vad: bool = True  # the hub ends the command with its VAD (else at the peer's audio-stop)
     satellite: str | None = None  # the satellite's name, for its events
     device_id: str | None = None  # the satellite that heard it (owns its timers)
+    area: str | None = None  # the room it was said in ("turn on the light" there)
     conversation_id: str | None = None
     admit: Admit | None = None  # after the wake-up: may refuse it (PipelineError)
     played_timeout_s: float | None = None  # wait for `played` this long past the audio

@@ -325,7 +325,13 @@ class Run:
             await self._emit(Action(self._stamp(), topic=publish.topic, payload=publish.payload))
 
         answer = await converse(
-            self.services, text, request.conversation_id, request.device_id, progress, action
+            self.services,
+            text,
+            request.conversation_id,
+            request.device_id,
+            progress,
+            action,
+            area=request.area,
         )
         for publish in answer.publishes[len(acted) :]:  # the grammar's, reported once it is done
             await action(publish)

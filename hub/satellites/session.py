@@ -104,6 +104,7 @@ class SatelliteSession:
         self.link = link
         self.name = satellite.name or self.id
         self.area = satellite.area
+        self.services.home.satellite_area(self.id, self.area)
         attribution = satellite.attribution
         self._ours = attribution is not None and attribution.name == HOMEVOICE.name
         self._phrases = {
@@ -252,6 +253,7 @@ class SatelliteSession:
             wake=wake,
             satellite=self.name,
             device_id=self.id,
+            area=self.area,
             conversation_id=self.id,
             admit=self._admit,
             played_timeout_s=self.settings.played_timeout_s,
@@ -331,6 +333,7 @@ class SatelliteSession:
             text=text,
             satellite=self.name,
             device_id=self.id,
+            area=self.area,
             conversation_id=self.id,
             played_timeout_s=self.settings.played_timeout_s,
         )
