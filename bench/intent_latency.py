@@ -1,10 +1,11 @@
 """Intent stage latency: text in → the command arriving at the device over a real broker.
 
-`python -m bench.intent_latency [--rounds N]` starts a private mosquitto, announces the fake
-home (testing/fake_home.py) through MQTT discovery, lets the hub's registry learn it, then runs
-every action sentence of the table through the local-intent handler. For each it prints the
-time to recognize and build the publishes, and the time until the device's subscriber has
-received them on loopback (median and p95).
+`python -m bench.intent_latency [--rounds N] [--home fake|flat]` starts a private mosquitto,
+announces a fake home (testing/fake_home.py: `fake`, the first one and its SENTENCE_TABLE, or
+`flat`, the phrasing table's, said in a room too) through MQTT discovery, lets the hub's
+registry learn it, then runs every action sentence of the table through the local-intent
+handler. For each it prints the time to recognize and build the publishes, and the time until
+the device's subscriber has received them on loopback (median and p95).
 """
 
 from __future__ import annotations
@@ -25,21 +26,45 @@ from hub.intents.registry import EntityRegistry
 from protocol.aio import bounded, cancel_and_wait
 from protocol.mqtt import MqttNode, MqttSettings
 from testing.broker import Broker
-from testing.fake_home import SENTENCE_TABLE, STATES, discovery_messages
+from testing.fake_home import (
+    FLAT_CONTEXT_TABLE,
+    FLAT_ENTITIES,
+    FLAT_TABLE,
+    SENTENCE_TABLE,
+    STATES,
+    discovery_messages,
+    flat_messages,
+)
+
+# (area or None, sentence, publishes)
+Rows = list[tuple[str | None, str, list[tuple[str, str]]]]
+HOMES: dict[str, tuple[list[tuple[str, str]], int, Rows]] = {
+    "fake": (
+        [*discovery_messages(), *STATES.items()],
+        len(discovery_messages()) + 1,  # the garage device has two components
+        [(None, sentence, publishes) for sentence, publishes, _ in SENTENCE_TABLE],
+    ),
+    "flat": (
+        flat_messages(),
+        FLAT_ENTITIES,
+        [(None, sentence, publishes) for sentence, publishes, _ in FLAT_TABLE]
+        + [(area, sentence, publishes) for area, sentence, publishes, _ in FLAT_CONTEXT_TABLE],
+    ),
+}
 
 
-async def measure(broker: Broker, rounds: int) -> tuple[list[float], list[float]]:
+async def measure(broker: Broker, rounds: int, home_name: str) -> tuple[list[float], list[float]]:
     """(recognize ms, text → device ms) samples."""
+    messages, expected, rows = HOMES[home_name]
     async with aiomqtt.Client("127.0.0.1", broker.port, identifier="bench-devices") as devices:
-        for topic, payload in [*discovery_messages(), *STATES.items()]:
+        for topic, payload in messages:
             await devices.publish(topic, payload, qos=1, retain=True)
-        commands = {topic for _, publishes, _ in SENTENCE_TABLE for topic, _ in publishes}
+        commands = {topic for _, _, publishes in rows for topic, _ in publishes}
         for topic in commands:
             await devices.subscribe(topic, qos=1)
         home = Home(EntityRegistry())
         node = MqttNode(MqttSettings(url=broker.url), "bench-hub", dict)
         learned = asyncio.Event()
-        expected = len(discovery_messages()) + 1  # the garage device has two components
 
         def on_change() -> None:
             if len(home.registry.entities) >= expected:
@@ -50,14 +75,14 @@ async def measure(broker: Broker, rounds: int) -> tuple[list[float], list[float]
         try:
             await bounded(learned.wait(), 30)
             handler = IntentHandler(home.registry, home.publish)
-            return await _run(handler, devices, rounds)
+            return await _run(handler, devices, rounds, rows)
         finally:
             await node.stop()
             await bounded(link, 10)
 
 
 async def _run(
-    handler: IntentHandler, devices: aiomqtt.Client, rounds: int
+    handler: IntentHandler, devices: aiomqtt.Client, rounds: int, rows: Rows
 ) -> tuple[list[float], list[float]]:
     arrivals: asyncio.Queue[float] = asyncio.Queue()
 
@@ -70,11 +95,11 @@ async def _run(
     total_ms: list[float] = []
     try:
         for round_index in range(rounds + 1):  # round 0 warms up
-            for sentence, publishes, _answer in SENTENCE_TABLE:
+            for area, sentence, publishes in rows:
                 if not publishes:
                     continue
                 started = time.perf_counter()
-                outcome = handler.handle(sentence)
+                outcome = handler.handle(sentence, area=area)
                 built = time.perf_counter()
                 assert len(outcome.publishes) == len(publishes), (sentence, outcome)
                 arrived = [await bounded(arrivals.get(), 10) for _ in publishes][-1]
@@ -90,16 +115,17 @@ def main(argv: list[str] | None = None) -> int:
     """Run and print the figures."""
     parser = argparse.ArgumentParser(prog="python -m bench.intent_latency", description=__doc__)
     parser.add_argument("--rounds", type=int, default=20, help="passes over the sentence table")
+    parser.add_argument("--home", choices=sorted(HOMES), default="fake", help="which fake home")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as workdir:
         broker = Broker(Path(workdir))
         broker.start()
         try:
-            recognize_ms, total_ms = asyncio.run(measure(broker, args.rounds))
+            recognize_ms, total_ms = asyncio.run(measure(broker, args.rounds, args.home))
         finally:
             broker.stop()
-    sentences = sum(1 for _, publishes, _ in SENTENCE_TABLE if publishes)
-    print(f"Command: python -m bench.intent_latency --rounds {args.rounds}")
+    sentences = sum(1 for _, _, publishes in HOMES[args.home][2] if publishes)
+    print(f"Command: python -m bench.intent_latency --rounds {args.rounds} --home {args.home}")
     print(f"{sentences} action sentences x {args.rounds} rounds = {len(total_ms)} samples\n")
     for label, samples in (
         ("recognize + build publishes", recognize_ms),

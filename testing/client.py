@@ -195,10 +195,14 @@ async def detect(
                 return None
 
 
-async def handle(host: str, port: int, text: str, timeout_s: float = 30) -> tuple[bool, str]:
-    """Send `transcript` to the conversation service as HA does: (handled?, answer)."""
+async def handle(
+    host: str, port: int, text: str, timeout_s: float = 30, context: dict[str, str] | None = None
+) -> tuple[bool, str]:
+    """Send `transcript` to the conversation service as HA does: (handled?, answer). `context`
+    adds to its `conversation_id` (a `device_id`, a `satellite_id`)."""
+    said = {"conversation_id": "demo", **(context or {})}
     async with AsyncTcpClient(host, port) as client:
-        await client.write_event(Transcript(text=text, context={"conversation_id": "demo"}).event())
+        await client.write_event(Transcript(text=text, context=said).event())
         while True:
             event = await _read(client, timeout_s)
             if Handled.is_type(event.type):

@@ -208,12 +208,17 @@ def fake_services(
     wake: FakeWake | None = None,
     llm: LlmSettings | None = None,
     published: Published | None = None,
+    home: Home | None = None,
 ) -> Services:
     """Services with the given fakes (None: that stage is off), the real intents on the fake
-    home, and the real LLM agent (off unless `llm` points at a server)."""
-    registry = fake_home()
-    home = Home(registry)
-    publish = published if published is not None else Published()
+    home (or on `home`, acting through its broker), and the real LLM agent (off unless `llm`
+    points at a server)."""
+    if home is None:
+        home = Home(fake_home())
+        publish: Callable[[str, str], bool] = published if published is not None else Published()
+    else:
+        publish = home.publish
+    registry = home.registry
     return Services(
         stt=stt,
         tts=tts,

@@ -10,6 +10,11 @@ from dataclasses import dataclass
 
 import aiomqtt
 
+from hub.intents.home import Home
+from hub.intents.registry import STATE_TOPICS, EntityRegistry
+from protocol.aio import bounded
+from protocol.mqtt import MqttNode, MqttSettings
+
 
 @dataclass(frozen=True)
 class Seen:
@@ -82,3 +87,42 @@ async def publish(port: int, topic: str, payload: str, retain: bool = False) -> 
         "127.0.0.1", port, identifier=f"test-publisher-{uuid.uuid4().hex[:8]}"
     ) as client:
         await client.publish(topic, payload, qos=1, retain=retain)
+
+
+def _learned(registry: EntityRegistry, entities: int, state_topics: set[str]) -> bool:
+    """The registry holds `entities` entities, each with a state from each topic it reads."""
+    if len(registry.entities) != entities:
+        return False
+    for entity in registry.entities.values():
+        json_light = entity.option("schema") == "json"  # its one topic fills several attributes
+        for attribute, (topic_key, _) in STATE_TOPICS.items():
+            if entity.option(topic_key) in state_topics and attribute not in entity.state:
+                if not (json_light and entity.state):
+                    return False
+    return True
+
+
+@contextlib.asynccontextmanager
+async def followed_home(
+    port: int, messages: list[tuple[str, str]], entities: int, prefix: str = "homeassistant/"
+) -> AsyncIterator[Home]:
+    """A `Home` that follows the broker on `port` as the hub's does, once `messages` (discovery
+    documents under `prefix`, then states) are retained there and it has learned them all."""
+    async with aiomqtt.Client(
+        "127.0.0.1", port, identifier=f"test-devices-{uuid.uuid4().hex[:8]}"
+    ) as client:
+        for topic, payload in messages:
+            await client.publish(topic, payload, qos=1, retain=True)
+    states = {topic for topic, _ in messages if not topic.startswith(prefix)}
+    home = Home(EntityRegistry())
+    node = MqttNode(MqttSettings(url=f"mqtt://127.0.0.1:{port}"), "hub", dict)
+    home.follow(node)
+    task = asyncio.create_task(node.run())
+    try:
+        async with asyncio.timeout(10):
+            while not _learned(home.registry, entities, states):  # noqa: ASYNC110 - MQTT task
+                await asyncio.sleep(0.02)
+        yield home
+    finally:
+        await node.stop()
+        await bounded(task, 10)

@@ -75,6 +75,7 @@ class SimSatellite:
         self.received: list[str] = []  # every event's type
         self.events: list[Event] = []  # every event but audio chunks
         self.name = f"Bench {index}"
+        self.area = "Bench"  # the room it says it is in
         self.node_id = f"bench_{index}"
         self.wake_name, self.wake_phrase = wake
         self.port = 0
@@ -106,7 +107,7 @@ class SimSatellite:
             version="1", models=[model],
         )  # fmt: skip
         satellite = Satellite(
-            name=self.name, area="Bench", description="bench.e2e simulated satellite",
+            name=self.name, area=self.area, description="bench.e2e simulated satellite",
             attribution=none, installed=True, version="1",
         )  # fmt: skip
         return Info(satellite=satellite, wake=[program])

@@ -8,16 +8,25 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from hub.intents.handler import IntentHandler
+from hub.intents.handler import NOT_UNDERSTOOD, IntentHandler
 from hub.intents.home import Home, follow_home
 from hub.intents.registry import EntityRegistry
 from protocol.aio import bounded
 from protocol.mqtt import MqttNode, MqttSettings
 from testing import client
 from testing.broker import Broker
-from testing.fake_home import DEVICES, SENTENCE_TABLE, STATES, discovery_messages
+from testing.fake_home import (
+    DEVICES,
+    FLAT_CONTEXT_TABLE,
+    FLAT_ENTITIES,
+    FLAT_TABLE,
+    SENTENCE_TABLE,
+    STATES,
+    discovery_messages,
+    flat_messages,
+)
 from testing.hubproc import running_hub
-from testing.mqtt_watch import publish, watching
+from testing.mqtt_watch import followed_home, publish, watching
 
 ENTITIES = len(DEVICES) + 1  # the garage device has two components
 
@@ -135,3 +144,57 @@ async def test_the_sentence_table_through_a_real_broker(broker: Broker) -> None:
     finally:
         await node.stop()
         await bounded(task, 10)
+
+
+async def test_the_flat_phrasing_table_through_a_real_broker(broker: Broker) -> None:
+    """Home Assistant's breadth of phrasing on a second home: each sentence, alone or said in a
+    room, publishes exactly its commands, in order, and nothing else; questions and questions
+    back publish nothing."""
+    rows = [(None, *row) for row in FLAT_TABLE] + FLAT_CONTEXT_TABLE
+    assert len(FLAT_TABLE) >= 60
+    async with followed_home(broker.port, flat_messages(), FLAT_ENTITIES) as home:
+        handler = IntentHandler(home.registry, home.publish)
+        commands = {t for *_, publishes, _ in rows for t, _ in publishes}
+        async with watching(broker.port) as watch:
+            mark = len(watch.messages)
+            for area, sentence, publishes, answer in rows:
+                before = len(watch.messages)
+                outcome = handler.handle(sentence, area=area)
+                assert outcome.handled and outcome.answer.startswith(answer), (sentence, outcome)
+                assert [(p.topic, p.payload) for p in outcome.publishes] == publishes, sentence
+                if publishes:
+                    topic, payload = publishes[-1]
+                    await watch.wait_for(topic, payload.__eq__, after=before)
+            await asyncio.sleep(0.2)  # nothing more may arrive
+            arrived = [(m.topic, m.payload, m.retain) for m in watch.messages[mark:]]
+    expected = [(t, p, False) for *_, publishes, _ in rows for t, p in publishes]
+    assert [m for m in arrived if m[0] in commands] == expected
+
+
+async def test_the_vocabulary_follows_discovery(broker: Broker) -> None:
+    """A device announced over discovery is controllable by name and by its room at once; its
+    config removed (an empty retained document), it is not, and nothing is published."""
+    porch = {
+        "name": "Porch light", "uniq_id": "porch_light", "cmd_t": "porch/light/set",
+        "dev": {"ids": ["porch1"], "sa": "Porch"},
+    }  # fmt: skip
+    topic = "homeassistant/light/porch/config"
+    async with followed_home(broker.port, flat_messages(), FLAT_ENTITIES) as home:
+        handler = IntentHandler(home.registry, home.publish)
+        assert handler.handle("turn on the porch light").answer == NOT_UNDERSTOOD
+        async with watching(broker.port) as watch:
+            await publish(broker.port, topic, json.dumps(porch), retain=True)
+            await until(lambda: "porch_light" in home.registry.entities)
+            assert handler.handle("turn on the porch light").answer == "Turned on the Porch light."
+            await watch.wait_for("porch/light/set", lambda p: p == "ON")
+            said = handler.handle("turn off the lights on the porch")
+            await watch.wait_for("porch/light/set", lambda p: p == "OFF")
+            await publish(broker.port, topic, "", retain=True)
+            await until(lambda: "porch_light" not in home.registry.entities)
+            gone = handler.handle("turn on the porch light")
+            lights = handler.handle("turn on the light", area="Porch")
+            await asyncio.sleep(0.2)
+    assert said.answer == "Turned off the light in the Porch."
+    assert gone.answer == NOT_UNDERSTOOD and not gone.publishes
+    assert lights.answer == "There are no lights in the Porch." and not lights.publishes
+    assert [m.payload for m in watch.messages if m.topic == "porch/light/set"] == ["ON", "OFF"]

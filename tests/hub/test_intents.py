@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Any
 
 import pytest
 
 from hub.intents.handler import NO_BROKER, NOT_UNDERSTOOD, IntentHandler
+from hub.intents.home import Home as HomeOf
 from hub.intents.registry import EntityRegistry
+from testing.fake_home import FLAT_CONTEXT_TABLE, FLAT_TABLE, flat_messages
 from testing.fake_home import SENTENCE_TABLE as TABLE
-from testing.fakes import fake_home
+from testing.fakes import Published, fake_home
 
 Home = tuple[IntentHandler, list[tuple[str, str]], EntityRegistry]
 
@@ -133,3 +136,114 @@ def test_broker_down_is_said_not_hidden(home: Home) -> None:
     handler = IntentHandler(registry, lambda topic, payload: False)
     outcome = handler.handle("turn on the kitchen light")
     assert outcome.answer == NO_BROKER
+
+
+# ---- the flat: Home Assistant's breadth of phrasing, and the room it was said in -------------
+
+
+@pytest.fixture(scope="module")
+def flat() -> tuple[IntentHandler, list[tuple[str, str]]]:
+    registry = EntityRegistry()
+    for topic, payload in flat_messages():
+        if topic.startswith("homeassistant/"):
+            registry.apply_config(topic, payload)
+        else:
+            registry.apply_state(topic, payload)
+    published = Published()
+    return IntentHandler(registry, published), published.messages
+
+
+@pytest.mark.parametrize(("sentence", "publishes", "answer"), FLAT_TABLE)
+def test_the_flat_table(
+    flat: tuple[IntentHandler, list[tuple[str, str]]],
+    sentence: str,
+    publishes: list[tuple[str, str]],
+    answer: str,
+) -> None:
+    handler, sent = flat
+    sent.clear()
+    outcome = handler.handle(sentence)
+    assert outcome.handled and outcome.answer.startswith(answer), outcome
+    assert sent == publishes
+
+
+@pytest.mark.parametrize(("area", "sentence", "publishes", "answer"), FLAT_CONTEXT_TABLE)
+def test_the_flat_said_in_a_room(
+    flat: tuple[IntentHandler, list[tuple[str, str]]],
+    area: str,
+    sentence: str,
+    publishes: list[tuple[str, str]],
+    answer: str,
+) -> None:
+    handler, sent = flat
+    sent.clear()
+    plan = handler.understand(sentence, area=area)
+    assert sent == []  # understanding does nothing
+    outcome = handler.carry_out(plan)
+    assert outcome.handled and outcome.answer == answer, outcome
+    assert sent == publishes
+
+
+def _flat_with(*documents: tuple[str, dict[str, Any]]) -> tuple[IntentHandler, list[Any]]:
+    registry = EntityRegistry()
+    for topic, payload in [*flat_messages(), *((t, json.dumps(d)) for t, d in documents)]:
+        if topic.startswith("homeassistant/"):
+            registry.apply_config(topic, payload)
+    published = Published()
+    return IntentHandler(registry, published), published.messages
+
+
+def test_a_part_or_a_name_without_its_area_never_shadows_a_name() -> None:
+    handler, sent = _flat_with(
+        ("homeassistant/light/g/config", {"name": "Garage", "uniq_id": "g", "cmd_t": "g/set"}),
+        ("homeassistant/switch/d/config", {"name": "Door", "uniq_id": "d", "cmd_t": "d/set"}),
+    )
+    # "garage" is the light's name now, not the Garage door's part; "door" is the switch's
+    assert handler.handle("close the garage").answer == NOT_UNDERSTOOD
+    assert handler.handle("open the door").answer == NOT_UNDERSTOOD
+    handler.handle("turn on the garage")
+    handler.handle("turn on the door")
+    handler.handle("close the garage door")
+    assert sent == [("g/set", "ON"), ("d/set", "ON"), ("flat/garage/door/set", "CLOSE")]
+
+
+def test_a_part_counts_only_when_it_is_one_things() -> None:
+    window: dict[str, Any] = {
+        "name": "Garage window", "uniq_id": "gw", "cmd_t": "gw/set",
+        "dev": {"ids": ["gw"], "sa": "Garage"},
+    }  # fmt: skip
+    handler, sent = _flat_with(("homeassistant/cover/gw/config", window))
+    outcome = handler.handle("close the garage")
+    assert outcome.answer == (
+        "There is more than one garage: the Garage door or the Garage window?"
+    )
+    handler.handle("close the garage window", area="Bedroom")
+    assert sent == [("gw/set", "CLOSE")]
+
+
+def test_a_kind_word_is_never_taken_for_one_things_name(home: Home) -> None:
+    """The Kitchen light is the only "light" without its area, but not the only light."""
+    handler, sent, _ = home
+    assert handler.handle("turn on the light").answer == (
+        "Which light? There are lights in the Bedroom and the Kitchen."
+    )
+    assert handler.handle("turn on the lights", area="garage").answer == (
+        "There are no lights in the Garage."
+    )
+    handler.handle("turn on the light", area="kitchen")
+    assert sent == [("zigbee2mqtt/kitchen_light/set", json.dumps({"state": "ON"}))]
+
+
+def test_the_room_of_a_satellite_or_a_device() -> None:
+    registry = EntityRegistry()
+    for topic, payload in flat_messages():
+        if topic.startswith("homeassistant/"):
+            registry.apply_config(topic, payload)
+    home = HomeOf(registry)
+    home.satellite_area("kitchen-sat", "Kitchen")
+    assert home.area_of("kitchen-sat") == "Kitchen"
+    assert home.area_of("flat_bedroom") == "Bedroom"  # discovery's device identifiers
+    assert home.area_of(None, "unknown", "0xD0") == "Study"  # the first that has one
+    assert home.area_of("unknown") is None and home.area_of() is None
+    home.satellite_area("kitchen-sat", None)  # it says it is nowhere now
+    assert home.area_of("kitchen-sat") is None
