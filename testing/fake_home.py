@@ -407,6 +407,11 @@ FLAT_TABLE: list[tuple[str, list[tuple[str, str]], str]] = [
         "Closing the Bedroom Blinds.",
     ),
     (
+        "shut the blinds",
+        [("flat/bedroom/blinds/position/set", "0")],
+        "Closing the Bedroom Blinds.",
+    ),
+    (
         "close the curtains in the living room",
         [("flat/living/curtains/set", "CLOSE")],
         "Closing the curtain in the Living room.",
