@@ -581,12 +581,12 @@ FLAT_TABLE: list[tuple[str, list[tuple[str, str]], str]] = [
     (
         "set the temperature to 20",
         [],
-        "Which thermostat? There are thermostats in the Living room and the Study.",
+        "Which thermostat? In the Living room or the Study?",
     ),
     (
         "turn on the light",
         [],
-        "Which light? There are lights in the Bedroom, the Garage, the Kitchen",
+        "Which light? In the Bedroom, the Garage, the Kitchen, the Living room or the Study?",
     ),
     (
         "open the door",
@@ -598,7 +598,7 @@ FLAT_TABLE: list[tuple[str, list[tuple[str, str]], str]] = [
         [],
         "There is more than one garage: the Garage door or the Garage light?",
     ),
-    ("turn on the lamp", [], "Which lamp? There are lamps in the Bedroom and the Living room."),
+    ("turn on the lamp", [], "Which lamp? In the Bedroom or the Living room?"),
 ]
 
 # Said in a room (a satellite's area, or the area of the device Home Assistant names):

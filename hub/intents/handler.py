@@ -22,7 +22,7 @@ from hassil import Intents, RecognizeResult, TextSlotList, recognize
 
 from .actions import ACTIONS, ActionRefused, Publish, describe, stepped_brightness
 from .matcher import Hypothesis, Vocabulary, hypotheses, similarity, words_of
-from .names import KINDS, NOT_UNDERSTOOD, HomeNames, without_area
+from .names import KINDS, NOT_UNDERSTOOD, HomeNames, NothingThere, without_area
 from .registry import Entity, EntityRegistry
 from .timers import Timer, Timers, spoken_duration
 
@@ -91,6 +91,7 @@ class Plan:
     confidence: float = 1.0
     device_id: str | None = None
     offers: tuple[str, ...] = ()  # the sentences a question back offers to choose from
+    missing: bool = False  # refused: the name said is not in the area said ("the study lamp")
 
     @property
     def complete(self) -> bool:
@@ -150,10 +151,13 @@ class IntentHandler:
         transcript most likely meant (`matcher.py`), acted on only when it is sure and no other
         command is as close, else asked back. `area`: the room it was said in.
         """
-        return (
-            self._recognized(text, device_id, area)
-            or self._answered(text, device_id, area)
+        recognized = self._recognized(text, device_id, area)
+        if recognized is not None and not recognized.missing:
+            return recognized
+        return (  # "turn on the study lamp" with none there: a misheard "study light"?
+            self._answered(text, device_id, area)
             or self._matched(text, device_id, area)
+            or recognized
             or Plan(False, NOT_UNDERSTOOD, device_id=device_id)
         )
 
@@ -166,6 +170,8 @@ class IntentHandler:
         intent = result.intent.name
         try:
             return replace(self._plan(intent, result, device_id, area), device_id=device_id)
+        except NothingThere as refusal:
+            return Plan(True, str(refusal), intent, refused=True, device_id=device_id, missing=True)
         except ActionRefused as refusal:
             return Plan(True, str(refusal), intent, refused=True, device_id=device_id)
 
@@ -197,7 +203,7 @@ class IntentHandler:
                 break
             asked += 1
             plan = self._recognized(hypothesis.text, device_id, area)
-            if plan is not None:
+            if plan is not None and not plan.missing:  # "no lamps there" tells nothing
                 found.append((hypothesis, plan))
         if not found:
             return None

@@ -90,6 +90,10 @@ GRAMMAR_WORDS = frozenset(
 SINGULAR = {k.many: k.one for k in KINDS.values()}
 
 
+class NothingThere(ActionRefused):
+    """The name said is not in the area said ("the study lamp"): a misheard name may fit."""
+
+
 class Named(NamedTuple):
     """The entity keys a word stands for, by tier."""
 
@@ -148,8 +152,10 @@ def same_area(a: str | None, b: str | None) -> bool:
     return a is not None and b is not None and a.casefold() == b.casefold()
 
 
-def _joined(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} or {items[-1]}"
+def _joined(items: list[str], comma: str = ", ") -> str:
+    """"a, b or c"; `comma` between all but the last two ("the Kitchen, the Study or the …")."""
+    last = comma.replace(",", " or", 1) if comma != ", " else " or "
+    return items[0] if len(items) == 1 else f"{comma.join(items[:-1])}{last}{items[-1]}"
 
 
 def _with_variants(names: Iterable[str]) -> dict[str, bool]:
@@ -263,14 +269,14 @@ class HomeNames:
             either = {e.key: e for e in full + short + part}.values()
             entities = [e for e in either if same_area(e.area, area)] or full
             if not entities and (short or part):
-                raise ActionRefused(f"There is no {word} in the {area}.")
+                raise NothingThere(f"There {_is(word)} no {word} in the {area}.")
         elif full:
             entities = [e for e in full if same_area(e.area, here)] if len(full) > 1 else []
             entities = entities or full
         elif short and here is not None:
             entities = [e for e in short if same_area(e.area, here)]
             if not entities:
-                raise ActionRefused(f"There is no {word} in the {self.area_name(here)}.")
+                raise ActionRefused(f"There {_is(word)} no {word} in the {self.area_name(here)}.")
         elif short:
             entities = short + self._also_called(word, short)  # "the door": which one?
         else:
@@ -314,7 +320,7 @@ class HomeNames:
             raise ActionRefused(f"There are no {kind.many} I can control.")
         rooms = sorted({e.area for e in found if e.area})
         if len(rooms) > 1 and all(e.area for e in found):
-            raise ActionRefused(_ask(f"Which {kind.one}? There are {kind.many} in the ", rooms))
+            raise ActionRefused(f"Which {kind.one}? In the {_joined(rooms, ', the ')}?")
         if len(found) <= 4:
             raise ActionRefused(f"Which {kind.one}: {_joined([f'the {e.name}' for e in found])}?")
         raise ActionRefused(f"Which {kind.one}? Say its name or the room.")
@@ -325,6 +331,10 @@ class HomeNames:
         return next((a for a in known if same_area(a, area)), area)
 
 
+def _is(word: str) -> str:
+    return "are" if word.endswith("s") else "is"
+
+
 def _in_order(entity: Entity) -> tuple[str, str, str]:
     """By area, then name: the same order whatever order discovery came in."""
     return (entity.area or "", entity.name.lower(), entity.key)
@@ -332,12 +342,6 @@ def _in_order(entity: Entity) -> tuple[str, str, str]:
 
 def _word_for_a_name(name: str) -> bool:
     return bool(name) and name not in KIND_WORDS and name not in GRAMMAR_WORDS
-
-
-def _ask(lead: str, rooms: list[str]) -> str:
-    return lead + (
-        f"{', the '.join(rooms[:-1])} and the {rooms[-1]}." if len(rooms) > 1 else f"{rooms[0]}."
-    )
 
 
 def _which(entities: list[Entity], word: str) -> str:
