@@ -152,10 +152,9 @@ def same_area(a: str | None, b: str | None) -> bool:
     return a is not None and b is not None and a.casefold() == b.casefold()
 
 
-def _joined(items: list[str], comma: str = ", ") -> str:
-    """"a, b or c"; `comma` between all but the last two ("the Kitchen, the Study or the …")."""
-    last = comma.replace(",", " or", 1) if comma != ", " else " or "
-    return items[0] if len(items) == 1 else f"{comma.join(items[:-1])}{last}{items[-1]}"
+def _joined(items: list[str]) -> str:
+    """The items as "a, b or c"."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} or {items[-1]}"
 
 
 def _with_variants(names: Iterable[str]) -> dict[str, bool]:
@@ -320,7 +319,7 @@ class HomeNames:
             raise ActionRefused(f"There are no {kind.many} I can control.")
         rooms = sorted({e.area for e in found if e.area})
         if len(rooms) > 1 and all(e.area for e in found):
-            raise ActionRefused(f"Which {kind.one}? In the {_joined(rooms, ', the ')}?")
+            raise ActionRefused(f"Which {kind.one}? In {_joined([f'the {r}' for r in rooms])}?")
         if len(found) <= 4:
             raise ActionRefused(f"Which {kind.one}: {_joined([f'the {e.name}' for e in found])}?")
         raise ActionRefused(f"Which {kind.one}? Say its name or the room.")
