@@ -199,14 +199,18 @@ class IntentHandler:
         found: list[tuple[Hypothesis, Plan]] = []
         asked = 0
         for hypothesis in hypotheses(text, self._home_vocabulary()):
-            if hypothesis.confidence < ASK or asked >= MAX_TRIES:
+            if asked >= MAX_TRIES:
                 break
+            if hypothesis.confidence < ASK:
+                continue
             asked += 1
             plan = self._recognized(hypothesis.text, device_id, area)
             if plan is not None and not plan.missing:  # "no lamps there" tells nothing
                 found.append((hypothesis, plan))
         if not found:
             return None
+        # A window of words counts only when the whole transcript and its sentences gave nothing.
+        found = [(h, p) for h, p in found if h.tier == found[0][0].tier]
         best, plan = found[0]
         if plan.refused:  # it sounds most like something that cannot be done: nothing moves
             return replace(plan, heard_as=best.text, confidence=best.confidence)

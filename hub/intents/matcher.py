@@ -178,6 +178,7 @@ class Hypothesis:
     confidence: float
     changes: tuple[Replacement, ...] = ()
     window: tuple[int, int] | None = None  # the words of the transcript it keeps
+    tier: int = 0  # 0: the whole transcript or one of its sentences; 1: a window of words
 
 
 def _best_per_span(found: list[Replacement]) -> list[Replacement]:
@@ -208,15 +209,15 @@ def hypotheses(text: str, vocabulary: Vocabulary, budget: int = 48) -> list[Hypo
         if old is None or old.confidence < hypothesis.confidence:
             found[hypothesis.text] = hypothesis
 
-    for start, end in _windows(text, words, vocabulary):
+    for start, end, tier in _windows(text, words, vocabulary):
         inside = [r for r in replacements if start <= r.start and r.end <= end]
         penalty = 0.0 if (start, end) == (0, len(words)) else WINDOW_PENALTY
         window = None if not penalty else (start, end)
         for changes in _combinations(inside):
             sentence = _apply(words, start, end, changes)
             confidence = _confidence(words[start:end], changes) - penalty
-            add(Hypothesis(sentence, round(confidence, 4), changes, window))
-    ranked = sorted(found.values(), key=lambda h: -h.confidence)
+            add(Hypothesis(sentence, round(confidence, 4), changes, window, tier))
+    ranked = sorted(found.values(), key=lambda h: (h.tier, -h.confidence))
     original = " ".join(words)
     return [h for h in ranked if h.text != original and vocabulary.says(h.text)][:budget]
 
@@ -232,26 +233,29 @@ def _is_number(word: str) -> bool:
     return word.rstrip("%").replace(".", "", 1).isdigit() or word in NUMBER_WORDS
 
 
-def _windows(text: str, words: list[str], vocabulary: Vocabulary) -> list[tuple[int, int]]:
-    """The whole transcript, its sentences, then windows that start where a command can."""
-    windows = [(0, len(words))]
+def _windows(text: str, words: list[str], vocabulary: Vocabulary) -> list[tuple[int, int, int]]:
+    """(start, end, tier): the whole transcript and its sentences (tier 0), then windows of
+    words that start where a command can (tier 1, tried only when tier 0 finds nothing: a
+    word left out next to a command is more often a misheard part of it than other talk)."""
+    windows = [(0, len(words), 0)]
     position = 0
     for sentence in _SENTENCE_END.split(text.strip()):
         count = len(words_of(sentence))
         if count and count < len(words):
-            windows.append((position, position + count))
+            windows.append((position, position + count, 0))
         position += count
+    seen = {(start, end) for start, end, _ in windows}
     for start, word in enumerate(words):
         if word not in vocabulary.starts or (start and words[start - 1] in NEGATIONS):
             continue
         for end in range(min(len(words), start + MAX_WINDOW_WORDS), start + 1, -1):
-            if end - start >= MIN_WINDOW_WORDS and (start, end) not in windows:
-                windows.append((start, end))
+            if end - start >= MIN_WINDOW_WORDS and (start, end) not in seen:
+                windows.append((start, end, 1))
     # What a window leaves out must be other talk: a name or an area left out would change
     # the command ("turn off the kitchen light [in the garage]").
     return [
-        (start, end)
-        for start, end in windows
+        (start, end, tier)
+        for start, end, tier in windows
         if not vocabulary.content.intersection(words[:start] + words[end:])
         and not NEGATIONS.intersection(words[max(0, start - 2) : start])
     ]
