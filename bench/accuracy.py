@@ -7,7 +7,8 @@ voices chosen with a fixed seed (2 espeak-ng variants at varied speed and pitch,
 en_US-joe-medium at varied length and noise scales) at varied levels, in three conditions:
 
 - `quiet`: the voice at -30..-14 dBFS (speech RMS), a faint noise floor;
-- `far`: sox reverb (a far talker: mostly the room's sound), 8 dB lower, pink noise at 20 dB SNR;
+- `far`: a talker a few metres off: sox reverb over the direct sound at half its gain, 8 dB
+  lower, pink noise at 20 dB SNR;
 - `tv`: a talking background at 10 dB SNR (unrelated sentences by other voices, in the room's
   reverb as `far`: a TV across the room; already on when the stream starts, going on for 2.5 s
   after the command, then off: a real TV goes on, so the hub's VAD has it easier here).
