@@ -68,8 +68,10 @@ class SimSatellite:
         wake: tuple[str, str],
         sends_played: bool = True,
         chunk_samples: int = CHUNK_SAMPLES,
+        speed: float = 1.0,
     ) -> None:
         self.sends_played = sends_played
+        self.speed = speed  # 1.0: real time; 2.0: the audio streamed twice as fast
         self.chunk_samples = chunk_samples  # the mic's chunk: 1024 = 64 ms, as our satellite
         self.cut_mid_answer = False  # on the answer's first audio, drop the connection (a reset)
         self.received: list[str] = []  # every event's type
@@ -165,7 +167,8 @@ class SimSatellite:
             heard.done.set()
 
     async def speak(self, clip: Clip) -> Heard:
-        """Wake, then stream `clip` and silence at real time until the transcript comes."""
+        """Wake, then stream `clip` and silence at real time (or `speed` times faster) until
+        the transcript comes."""
         heard = self.heard = Heard(started_s=time.monotonic())
         await self.send(
             Detection(
@@ -181,7 +184,7 @@ class SimSatellite:
         )  # fmt: skip
         await self.send(AudioStart(rate=RATE_HZ, width=2, channels=1).event())
         samples = self.chunk_samples
-        chunk_s = samples / RATE_HZ
+        chunk_s = samples / RATE_HZ / self.speed
         step = samples * 2
         end_sample = round(clip.speech_end_s * RATE_HZ)
         last_speech_chunk = (end_sample - 1) // samples
@@ -189,7 +192,7 @@ class SimSatellite:
         t0 = time.monotonic()
         index = 0
         while heard.transcript is None and heard.error is None:
-            if index * chunk_s > MAX_STREAM_S:
+            if index * samples / RATE_HZ > MAX_STREAM_S:
                 heard.error = f"no transcript after {MAX_STREAM_S:g} s of audio"
                 break
             due = t0 + (index + 1) * chunk_s  # a real mic hands a chunk over when it ends
@@ -200,6 +203,7 @@ class SimSatellite:
             await self.send(chunk.event())
             if index == last_speech_chunk:
                 chunk_end = (index + 1) * samples
-                heard.speech_end_s = time.monotonic() - (chunk_end - end_sample) / RATE_HZ
+                late_s = (chunk_end - end_sample) / RATE_HZ / self.speed
+                heard.speech_end_s = time.monotonic() - late_s
             index += 1
         return heard
