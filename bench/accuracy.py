@@ -81,6 +81,10 @@ from testing.broker import Broker
 from testing.hubproc import free_port, running_hub, stop, wait_ready
 from testing.simsat import Clip, SimSatellite
 
+# The satellite stands in the living room, as real ones stand in a room ("set the thermostat
+# to 22" is the living room's); the peer's `handle` is told the same satellite.
+SATELLITE_AREA = "Living room"
+SATELLITE_ID = "bench_1"  # the id the hub gives "Bench 1"
 ROOT = Path(__file__).resolve().parent.parent
 CACHE_DIR = ROOT / ".cache" / "accuracy"
 OUT_DIR = ROOT / "out" / "bench"
@@ -609,7 +613,8 @@ class Rig:
         before = cpu_ms(self.hub_pid)
         if not text.strip():
             return [], "", None, 0.0
-        _handled, answer = await client.handle(HOST, self.hub_port, text, timeout_s=30)
+        context = {"satellite_id": SATELLITE_ID}  # as HA would say where it was heard
+        _handled, answer = await client.handle(HOST, self.hub_port, text, 30, context)
         events = await self.watch.run_end(self.hub_node, seen, f"handle {text!r}")
         await asyncio.sleep(SETTLE_S)
         spent = cpu_ms(self.hub_pid) - before
@@ -700,6 +705,7 @@ async def measure(
     subscribed = asyncio.Event()
     watcher = asyncio.create_task(watch.run(subscribed))
     sat = SimSatellite(1, ("hey_jarvis", "Hey Jarvis"), speed=args.speed)
+    sat.area = SATELLITE_AREA
     samples: list[Sample] = []
     try:
         await bounded(subscribed.wait(), 10)

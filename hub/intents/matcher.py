@@ -28,11 +28,18 @@ MAX_REPLACEMENTS = 12  # the best replacements kept per transcript
 MAX_WINDOW_WORDS = 12  # a command found inside longer speech is at most this long
 MIN_WINDOW_WORDS = 2
 WINDOW_PENALTY = 0.02  # a command found inside longer speech is a little less sure
+ONLY_ADDED = 0.5  # the confidence of a change that only adds or leaves out a word
 NEGATIONS = frozenset({"don't", "dont", "not", "never", "didn't", "doesn't", "no"})
+# Words after which a command found inside longer speech is not one: a negation, or a question
+# ("is it [the kettle on]") or a condition ("if [the door is open]").
+NOT_BEFORE = NEGATIONS | frozenset(
+    "is are was were am do does did what how which who whether if when can could would will "
+    "should shall it isn't aren't wasn't".split()
+)
 # Words a correction never produces or removes: their neighbours mean the opposite.
 POLAR = frozenset({"on", "off", "open", "close", "up", "down", "lock", "unlock", "start", "stop"})
 
-_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?%?")
+_WORD = re.compile(r"\d+(?:[.,]\d+)?%?|[a-z0-9]+(?:'[a-z]+)?%?")
 _APOSTROPHE = "\u2019"  # how Whisper sometimes writes "don't"
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
 _TEMPLATE_SYNTAX = re.compile(r"\{[^}]*\}|<[^>]*>")
@@ -154,8 +161,11 @@ class Vocabulary:
             i, j = spans[row]
             if heard[row] == phrase.text or (phrase.is_word and j - i > 1):
                 continue
-            found.append(Replacement(i, j, heard[row], phrase.text, float(score[row, column])))
-        found.sort(key=lambda r: (-r.similarity, r.start))
+            similar = float(score[row, column])
+            found.append(
+                Replacement(i, j, heard[row], phrase.text, similar, _core(heard[row], phrase.text))
+            )
+        found.sort(key=lambda r: (-r.core, -r.similarity, r.start))
         return _best_per_span(found)[:MAX_REPLACEMENTS]
 
 
@@ -167,7 +177,8 @@ class Replacement:
     end: int
     heard: str
     meant: str
-    similarity: float
+    similarity: float  # of the whole span and the whole phrase
+    core: float  # of the words that differ: how sure the change is
 
 
 @dataclass(frozen=True)
@@ -215,7 +226,7 @@ def hypotheses(text: str, vocabulary: Vocabulary, budget: int = 48) -> list[Hypo
         window = None if not penalty else (start, end)
         for changes in _combinations(inside):
             sentence = _apply(words, start, end, changes)
-            confidence = _confidence(words[start:end], changes) - penalty
+            confidence = _confidence(changes) - penalty
             add(Hypothesis(sentence, round(confidence, 4), changes, window, tier))
     ranked = sorted(found.values(), key=lambda h: (h.tier, -h.confidence))
     original = " ".join(words)
@@ -227,6 +238,9 @@ NUMBER_WORDS = frozenset(
     "fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty "
     "ninety hundred half and point".split()
 )
+
+
+SPOKEN_NUMBERS = NUMBER_WORDS - {"and", "point", "half", "one"}
 
 
 def _is_number(word: str) -> bool:
@@ -256,9 +270,18 @@ def _windows(text: str, words: list[str], vocabulary: Vocabulary) -> list[tuple[
     return [
         (start, end, tier)
         for start, end, tier in windows
-        if not vocabulary.content.intersection(words[:start] + words[end:])
-        and not NEGATIONS.intersection(words[max(0, start - 2) : start])
+        if not _matters(words, start, end, vocabulary)
+        and not NOT_BEFORE.intersection(words[max(0, start - 2) : start])
     ]
+
+
+def _matters(words: list[str], start: int, end: int, vocabulary: Vocabulary) -> bool:
+    """Whether what a window leaves out could change the command: a name or an area anywhere,
+    a number right beside it ("to 18[.5 degrees]")."""
+    if vocabulary.content.intersection(words[:start] + words[end:]):
+        return True
+    beside = words[max(0, start - 2) : start] + words[end : end + 2]
+    return any(any(c.isdigit() for c in w) or w in SPOKEN_NUMBERS for w in beside)
 
 
 def _combinations(inside: list[Replacement]) -> list[tuple[Replacement, ...]]:
@@ -283,8 +306,24 @@ def _apply(words: list[str], start: int, end: int, changes: tuple[Replacement, .
     return " ".join(out)
 
 
-def _confidence(kept: list[str], changes: tuple[Replacement, ...]) -> float:
-    """1 when nothing changed; less the more letters had to change, and the less alike."""
-    total = sum(len(w) for w in kept) or 1
-    cost = sum((1 - c.similarity) * len(c.heard.replace(" ", "")) for c in changes)
-    return max(0.0, 1 - 2 * cost / total)
+def _confidence(changes: tuple[Replacement, ...]) -> float:
+    """1 when nothing changed; else how alike the changed words are, alone and with the words
+    around them that stayed ("ceiling like" is closer to "ceiling light" than "like" to
+    "light"), change by change."""
+    confidence = 1.0
+    for change in changes:
+        confidence *= (change.core + change.similarity) / 2
+    return confidence
+
+
+def _core(heard: str, meant: str) -> float:
+    """How alike `heard` and `meant` are in the words they do not share ("best" and
+    "bedside" of "best lamp" and "bedside lamp"): the shared "lamp" proves nothing."""
+    heard_words, meant_words = heard.split(), meant.split()
+    for word in list(heard_words):
+        if word in meant_words:
+            heard_words.remove(word)
+            meant_words.remove(word)
+    if not heard_words or not meant_words:
+        return ONLY_ADDED  # a word added or left out: the grammar takes or leaves it anyway
+    return similarity(" ".join(heard_words), " ".join(meant_words))
