@@ -30,12 +30,13 @@ MIN_WINDOW_WORDS = 2
 WINDOW_PENALTY = 0.02  # a command found inside longer speech is a little less sure
 ONLY_ADDED = 0.5  # the confidence of a change that only adds or leaves out a word
 NEGATIONS = frozenset({"don't", "dont", "not", "never", "didn't", "doesn't", "no"})
-# Words after which a command found inside longer speech is not one: a negation, or a question
-# ("is it [the kettle on]") or a condition ("if [the door is open]").
+# Words after which only a command that starts with its verb is one: a question ("is it [the
+# kettle on]") or a condition ("if [the door is open]") is not a command ("[turn off …]" is).
 NOT_BEFORE = NEGATIONS | frozenset(
     "is are was were am do does did what how which who whether if when can could would will "
     "should shall it isn't aren't wasn't".split()
 )
+NOT_A_VERB = NOT_BEFORE | frozenset("the my a an all every this that please hey".split())
 # Words a correction never produces or removes: their neighbours mean the opposite.
 POLAR = frozenset({"on", "off", "open", "close", "up", "down", "lock", "unlock", "start", "stop"})
 
@@ -271,7 +272,11 @@ def _windows(text: str, words: list[str], vocabulary: Vocabulary) -> list[tuple[
         (start, end, tier)
         for start, end, tier in windows
         if not _matters(words, start, end, vocabulary)
-        and not NOT_BEFORE.intersection(words[max(0, start - 2) : start])
+        and not NEGATIONS.intersection(words[max(0, start - 2) : start])
+        and not (
+            NOT_BEFORE.intersection(words[max(0, start - 2) : start])
+            and (words[start] in NOT_A_VERB or words[start] in vocabulary.content)
+        )
     ]
 
 
