@@ -38,7 +38,7 @@ class SttSettings:
     min_window_s: float = 15.0
     window_margin_s: float = 3.0
     max_audio_s: float = 120.0
-    vocabulary_prompt: bool = False
+    vocabulary_prompt: bool = True
     batch_window_ms: int = -1
     max_batch: int = 8
 

@@ -30,8 +30,10 @@ MIN_WINDOW_WORDS = 2
 WINDOW_PENALTY = 0.02  # a command found inside longer speech is a little less sure
 ONLY_ADDED = 0.5  # the confidence of a change that only adds or leaves out a word
 NEGATIONS = frozenset({"don't", "dont", "not", "never", "didn't", "doesn't", "no"})
-# Words after which only a command that starts with its verb is one: a question ("is it [the
-# kettle on]") or a condition ("if [the door is open]") is not a command ("[turn off …]" is).
+# Inside a sentence, a command found inside longer speech must start with its verb: "[the
+# kettle on]" of "is it the kettle on", "[light on]" of "it's heavy light on" (the Study light
+# misheard) are not commands, "… and [turn off the fan]" is. So too after a question word or a
+# condition ("if [the door is open]"), even at a sentence's start.
 NOT_BEFORE = NEGATIONS | frozenset(
     "is are was were am do does did what how which who whether if when can could would will "
     "should shall it isn't aren't wasn't".split()
@@ -254,11 +256,13 @@ def _windows(text: str, words: list[str], vocabulary: Vocabulary) -> list[tuple[
     word left out next to a command is more often a misheard part of it than other talk)."""
     windows = [(0, len(words), 0)]
     position = 0
+    sentence_starts = {0}
     for sentence in _SENTENCE_END.split(text.strip()):
         count = len(words_of(sentence))
         if count and count < len(words):
             windows.append((position, position + count, 0))
         position += count
+        sentence_starts.add(position)
     seen = {(start, end) for start, end, _ in windows}
     for start, word in enumerate(words):
         if word not in vocabulary.starts or (start and words[start - 1] in NEGATIONS):
@@ -267,17 +271,25 @@ def _windows(text: str, words: list[str], vocabulary: Vocabulary) -> list[tuple[
             if end - start >= MIN_WINDOW_WORDS and (start, end) not in seen:
                 windows.append((start, end, 1))
     # What a window leaves out must be other talk: a name or an area left out would change
-    # the command ("turn off the kitchen light [in the garage]").
+    # the command ("turn off the kitchen light [in the garage]"), and so would a misheard one:
+    # a window ends where the transcript or one of its sentences ends ("turn off the light [in
+    # the commission]" is the Garage's light, not the light of the room it was said in).
     return [
         (start, end, tier)
         for start, end, tier in windows
         if not _matters(words, start, end, vocabulary)
+        and (end == len(words) or end in sentence_starts)
         and not NEGATIONS.intersection(words[max(0, start - 2) : start])
         and not (
-            NOT_BEFORE.intersection(words[max(0, start - 2) : start])
+            (start not in sentence_starts or _asks(words, start))
             and (words[start] in NOT_A_VERB or words[start] in vocabulary.content)
         )
     ]
+
+
+def _asks(words: list[str], start: int) -> bool:
+    """Whether a question word or a condition comes just before word `start`."""
+    return bool(NOT_BEFORE.intersection(words[max(0, start - 2) : start]))
 
 
 def _matters(words: list[str], start: int, end: int, vocabulary: Vocabulary) -> bool:
