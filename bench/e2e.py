@@ -14,7 +14,8 @@ VAD's last speech frame (Silero run here on the clip), the hub's events (voice-s
 end confirmed, stt-end, action, tts-start, tts-first-audio).
 Then, at 1 satellite, `--paused-rounds` rounds of commands with a mid-sentence pause of
 200-400 ms ("Turn on the ... kitchen light.": two Piper pieces joined by silence) and the share
-cut off early: the hub ended the command before the chunk resuming the speech reached it.
+cut off early: the hub ended the command before the sentence's last sound reached it, with a
+command other than the whole sentence's (or none).
 The bench's clock is `time.monotonic()`; the hub's event timestamps are epoch ms, put on the same
 clock by the offset between `time.time()` and `time.monotonic()`.
 """
@@ -231,12 +232,15 @@ async def one_utterance(
                 stages_ms[stage] = by_type[stage]["timestamp_ms"] - offset_ms - true_end_ms
     early = in_pause = None
     if clip.resume_s is not None:  # a paused clip: did the hub end it before the sentence did?
-        early = not heard.speech_end_s  # the satellite never got to send its last speech
         stopped = by_type.get("voice-stopped")
-        stopped_s = stopped["timestamp_ms"] / 1000 - offset_ms / 1000 if stopped else None
-        resumed_s = heard.resume_sent_s
-        before = resumed_s is None or (stopped_s is not None and stopped_s < resumed_s)
-        in_pause = early and before
+        stopped_s = (stopped["timestamp_ms"] - offset_ms) / 1000 if stopped else None
+
+        def before(sent_s: float | None) -> bool:
+            """The hub ended the command before this chunk went out (or it never did)."""
+            return sent_s is None or (stopped_s is not None and stopped_s < sent_s)
+
+        early = before(heard.end_sent_s)  # the sentence's last sound had not reached the hub
+        in_pause = before(heard.resume_sent_s)
     return {
         "satellite": sat.node_id,
         "text": clip.text,
@@ -476,8 +480,9 @@ def acted(sample: dict[str, Any]) -> list[str]:
 def print_paused(samples: list[dict[str, Any]]) -> None:
     """The early cut-offs among the paused commands, and what the others cost.
 
-    A cut-off: the hub ended the command before the end of the sentence (the satellite never
-    got to send its last speech) and what it did differs from the whole sentence's command
+    A cut-off: the hub ended the command (`voice-stopped`) before the chunk with the sentence's
+    last sound went out (the satellite streams on until the transcript comes, so that is no
+    proof it was heard), and what it did differs from the whole sentence's command
     (nothing, or another). Ended early with the sentence's own command (a trailing "please"
     not waited for) is counted apart."""
     for sample in samples:

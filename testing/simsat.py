@@ -75,6 +75,7 @@ class Heard:
     started_s: float = 0.0
     speech_end_s: float = 0.0
     resume_sent_s: float | None = None  # a paused clip: the chunk resuming the speech went out
+    end_sent_s: float | None = None  # the chunk with the end of speech went out
     transcript: str | None = None
     error: str | None = None
     first_audio_s: float | None = None
@@ -224,6 +225,7 @@ class SimSatellite:
             if index == resume_chunk:
                 heard.resume_sent_s = time.monotonic()
             if index == last_speech_chunk:
+                heard.end_sent_s = time.monotonic()
                 chunk_end = (index + 1) * samples
                 heard.speech_end_s = time.monotonic() - (chunk_end - end_sample) / RATE_HZ
             index += 1
