@@ -135,14 +135,17 @@ class WakeSettings:
 
 @dataclass(frozen=True)
 class VadSettings:
-    """End of a satellite's command on the hub (Silero VAD), and speculative decoding."""
+    """End of a satellite's command on the hub (Silero VAD), speculative decoding, and the
+    end read from the speculative transcript (semantic end-pointing)."""
 
     threshold: float = 0.5
     min_speech_s: float = 0.1
     silence_s: float = 0.3
     no_speech_timeout_s: float = 8.0
     max_command_s: float = 15.0
-    speculate_after_s: float = 0.1
+    speculate_after_s: float = 0.06
+    complete_silence_s: float = 0.12
+    unfinished_silence_s: float = 1.0
 
     def __post_init__(self) -> None:
         check(0 < self.threshold < 1, "vad.threshold", self.threshold, "must be between 0 and 1")
@@ -165,6 +168,18 @@ class VadSettings:
             "vad.speculate_after_s",
             self.speculate_after_s,
             "must be 0..vad.silence_s (silence_s: no speculative decoding)",
+        )
+        check(
+            0 <= self.complete_silence_s <= self.silence_s,
+            "vad.complete_silence_s",
+            self.complete_silence_s,
+            "must be 0..vad.silence_s (silence_s: a complete command waits as long as any)",
+        )
+        check(
+            self.silence_s <= self.unfinished_silence_s <= 5,
+            "vad.unfinished_silence_s",
+            self.unfinished_silence_s,
+            "must be vad.silence_s..5 (silence_s: an unfinished sentence waits no longer)",
         )
 
 

@@ -180,6 +180,8 @@ class SttEnd(PipelineEvent):
     speculative: bool | None = None  # decoded during the silence window
     ended_by: str | None = None  # speech-ended, no-speech, too-long, or the peer's audio-stop
     speech_end_ms: int | None = None  # epoch ms: where the hub places the end of speech
+    ending: str | None = None  # what the speculative transcript said: complete, unfinished, open
+    silence_ms: int | None = None  # the silence since speech stopped when the end was confirmed
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -46,6 +46,14 @@ class VadSegmenter:
         """Seconds of silence since the last speech frame (0 before speech starts)."""
         return self._silence_run_s if self.speech_started else 0.0
 
+    def end(self) -> list[Segment]:
+        """The caller read the end in this pause (the hub's semantic end-pointing): the command
+        ends now, before `silence_s`. Nothing while there is no pause to end it in."""
+        if self.ended is not None or self.trailing_silence_s == 0.0:
+            return []
+        self.ended = Segment.SPEECH_ENDED
+        return [self.ended]
+
     def update(self, probability: float, frame_s: float) -> list[Segment]:
         """Feed one frame's speech probability; returns what it completed (often nothing)."""
         if self.ended is not None:

@@ -66,6 +66,7 @@ class FakeStt:
         self.delay_s = delay_s
         self.error: SttError | None = None
         self.calls: list[int] = []  # bytes of audio per call
+        self.text_for: Callable[[int], str] | None = None  # what it hears in this many bytes
 
     def check_length(self, byte_count: int) -> float:
         audio_s = STT_FORMAT.seconds(byte_count)
@@ -79,7 +80,8 @@ class FakeStt:
         if self.error is not None:
             raise self.error
         audio_s = STT_FORMAT.seconds(len(pcm16))
-        return SttResult(self.text, language or "en", audio_s, 1.0, 15.0, False)
+        text = self.text if self.text_for is None else self.text_for(len(pcm16))
+        return SttResult(text, language or "en", audio_s, 1.0, 15.0, False)
 
 
 class FakeTts:

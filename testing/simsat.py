@@ -2,7 +2,9 @@
 
 On cue it sends `detection` and `run-pipeline` (from `asr`), then speech at real-time pace in
 64 ms chunks and silence until the controller's `transcript`; it records when its speech ended
-and when the answer's first audio arrived, and answers `played` (at once, or never).
+and when the answer's first audio arrived, and answers `played` (at once, or never). A clip
+may pause mid-sentence (`make_paused_clip`): then it also records when the chunk that resumes
+the speech went out, so a reader can tell whether the hub ended the command before it.
 """
 
 from __future__ import annotations
@@ -35,15 +37,35 @@ class Clip:
 
     text: str
     pcm: bytes
-    speech_end_s: float  # where the speech ends inside `pcm`
+    speech_end_s: float  # where the speech ends inside `pcm`: its last sample above SPEECH_LEVEL
+    resume_s: float | None = None  # a paused clip: where the speech after the pause starts
+    pause_s: float = 0.0  # a paused clip: the silence between its two halves
+
+
+def _loud(pcm: bytes) -> np.ndarray:
+    """The indices of the samples above SPEECH_LEVEL."""
+    samples = np.abs(np.frombuffer(pcm, dtype=np.int16).astype(np.int32))
+    return np.nonzero(samples > SPEECH_LEVEL)[0]
 
 
 def make_clip(text: str) -> Clip:
     """Piper speech with `LEAD_S` of silence before it."""
     pcm = silence(LEAD_S) + piper_speech(text)
-    samples = np.abs(np.frombuffer(pcm, dtype=np.int16).astype(np.int32))
-    loud = np.nonzero(samples > SPEECH_LEVEL)[0]
-    return Clip(text, pcm, (int(loud[-1]) + 1) / RATE_HZ)
+    return Clip(text, pcm, (int(_loud(pcm)[-1]) + 1) / RATE_HZ)
+
+
+def make_paused_clip(first: str, second: str, pause_s: float) -> Clip:
+    """`first` and `second` rendered apart by Piper and joined with exactly `pause_s` of
+    silence between the last loud sample of one and the first loud sample of the other (each
+    piece's own quiet tail and lead, below SPEECH_LEVEL, are cut)."""
+    head = silence(LEAD_S) + piper_speech(first)
+    tail = piper_speech(second)
+    head = head[: 2 * (int(_loud(head)[-1]) + 1)]
+    tail = tail[2 * int(_loud(tail)[0]) :]
+    gap = bytes(2 * round(pause_s * RATE_HZ))
+    pcm = head + gap + tail
+    resume_s = (len(head) + len(gap)) / 2 / RATE_HZ
+    return Clip(f"{first} {second}", pcm, (int(_loud(pcm)[-1]) + 1) / RATE_HZ, resume_s, pause_s)
 
 
 @dataclass
@@ -52,6 +74,8 @@ class Heard:
 
     started_s: float = 0.0
     speech_end_s: float = 0.0
+    resume_sent_s: float | None = None  # a paused clip: the chunk resuming the speech went out
+    end_sent_s: float | None = None  # the chunk with the end of speech went out
     transcript: str | None = None
     error: str | None = None
     first_audio_s: float | None = None
@@ -188,6 +212,7 @@ class SimSatellite:
         step = samples * 2
         end_sample = round(clip.speech_end_s * RATE_HZ)
         last_speech_chunk = (end_sample - 1) // samples
+        resume_chunk = None if clip.resume_s is None else round(clip.resume_s * RATE_HZ) // samples
         quiet = bytes(step)
         t0 = time.monotonic()
         index = 0
@@ -201,7 +226,10 @@ class SimSatellite:
             pcm = pcm.ljust(step, b"\0")
             chunk = AudioChunk(rate=RATE_HZ, width=2, channels=1, audio=pcm)
             await self.send(chunk.event())
+            if index == resume_chunk:
+                heard.resume_sent_s = time.monotonic()
             if index == last_speech_chunk:
+                heard.end_sent_s = time.monotonic()
                 chunk_end = (index + 1) * samples
                 late_s = (chunk_end - end_sample) / RATE_HZ / self.speed
                 heard.speech_end_s = time.monotonic() - late_s

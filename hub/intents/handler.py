@@ -95,8 +95,13 @@ class Plan:
 
     @property
     def complete(self) -> bool:
-        """The text was a whole sentence of the grammar (acted on, refused or asked back)."""
-        return self.intent is not None
+        """The text was, as heard, a whole sentence of the grammar that can be answered without
+        a question: what the end-pointer may end a command on early. A corrected transcript or
+        a question back ("Which light?") waits for the whole silence window: the rest of the
+        sentence may still come ("turn on the light … in the kitchen")."""
+        return (
+            self.intent is not None and self.heard_as is None and not self.answer.endswith("?")
+        )
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from ..intents.actions import Publish
+from ..intents.handler import Plan
 from .services import Services
 
 _LOGGER = logging.getLogger(__name__)
@@ -31,6 +32,7 @@ async def converse(
     on_clause: Callable[[str], Awaitable[None]] | None = None,
     on_action: Callable[[Publish], Awaitable[None]] | None = None,
     area: str | None = None,
+    plan: Plan | None = None,
 ) -> Answer:
     """Understand `text` and act on it; never raises for what people say.
 
@@ -39,9 +41,14 @@ async def converse(
     `conversation_id` lets the LLM remember the last turns. An LLM answer streams: each clause
     goes to `on_clause` as soon as it is complete, each device command it sends to `on_action`
     (a grammar answer comes whole, in `Answer`, its commands in `Answer.publishes`).
+    `plan` is the grammar's plan of `text` made already (while the end of speech was
+    confirmed): it is carried out as it is.
     """
     started = time.perf_counter()
-    outcome = services.intents.handle(text, device_id=device_id, area=area)
+    if plan is not None:
+        outcome = services.intents.carry_out(plan)
+    else:
+        outcome = services.intents.handle(text, device_id=device_id, area=area)
     answer = Answer(outcome.handled, outcome.answer, outcome.intent, tuple(outcome.publishes))
     if not outcome.handled and services.agent.settings.enabled:
         conversation = conversation_id or device_id

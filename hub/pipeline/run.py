@@ -44,13 +44,14 @@ from protocol.states import NodeState
 
 from ..errors import PipelineError
 from ..intents.actions import Publish
+from ..intents.handler import Plan
 from .conversation import Answer, converse
 from .events import RunRecord
-from .listen import Utterance, WakeListener
+from .listen import Guess, Utterance, WakeListener
 from .peer import GONE, Peer, PeerGone, TextStream
 from .request import RunRequest, RunResult, Step, WakeUp
 from .services import Services
-from .speech import speak
+from .speech import Prepared, prepare, speak
 
 _LOGGER = logging.getLogger(__name__)
 _RUN_NUMBERS: dict[str, itertools.count[int]] = {}
@@ -59,6 +60,12 @@ UNWIND_S = 2.0  # closing the answer's audio when a run is cut short
 
 class RunError(PipelineError):
     """A stage of a run cannot go on."""
+
+
+def _seen(task: asyncio.Task[bytes | None]) -> None:
+    """Mark the outcome of a read nobody awaits any more (the end came first) as seen."""
+    if not task.cancelled():
+        task.exception()
 
 
 def new_run_id(node_id: str) -> str:
@@ -78,6 +85,9 @@ class Run:
         self.record = RunRecord(self.id, peer.node_id)
         self.result = RunResult(self.id)
         self._audio_out = False
+        self._tasks = TaskSet(f"run {self.id}")  # the answer rendered ahead
+        self._plan: Plan | None = None  # the grammar's plan of the speculative transcript
+        self._prepared: Prepared | None = None  # its answer's first piece, rendering ahead
 
     def __repr__(self) -> str:
         return f"<Run {self.id} {self.request.start.name}→{self.request.end.name}>"
@@ -146,6 +156,13 @@ class Run:
         return self.result
 
     async def _stages(self) -> None:
+        try:
+            await self._each_stage()
+        finally:
+            self._drop_prepared()
+            await self._tasks.aclose()
+
+    async def _each_stage(self) -> None:
         request = self.request
         wake = request.wake
         if request.start is Step.WAKE:
@@ -251,10 +268,19 @@ class Run:
         language = request.language or stt.settings.language
         await self._emit(SttStart(self._stamp(), language=language))
         vad = services.vads.take() if request.vad else None
-        utterance = Utterance(stt, vad, services.vad_settings, language)
+        utterance = Utterance(
+            stt,
+            vad,
+            services.vad_settings,
+            language,
+            lambda text: services.intents.understand(text, request.device_id, request.area),
+            self._prepare,
+            lambda _guess: self._drop_prepared(),
+        )
         try:
             ended = await self._listen(utterance)
-            speech_end = now().plus_ms(-utterance.trailing_silence_s * 1000)
+            speech_end = utterance.speech_end() or now()
+            silence_s = utterance.silence_since_stop_s
             self.peer.stop_audio()
             self._set_state(NodeState.PROCESSING)
             if ended is Segment.NO_SPEECH:
@@ -263,6 +289,10 @@ class Run:
         finally:
             self.peer.stop_audio()
             await utterance.close(services.vads.give_back)
+        used = utterance.used
+        self._plan = used.plan if used is not None else None
+        if self._plan is None:
+            self._drop_prepared()
         text = result.text.strip()
         self.result.transcript = text
         await self._emit(
@@ -277,6 +307,8 @@ class Run:
                 speculative=utterance.speculated,
                 ended_by=ended.value if ended else "audio-stop",
                 speech_end_ms=speech_end.epoch_ms,
+                ending=used.ending.value if used is not None and used.ending else None,
+                silence_ms=round(silence_s * 1000) if vad is not None else None,
             )
         )
         _LOGGER.info("%s: %r", self.peer.node_id, text)
@@ -285,24 +317,61 @@ class Run:
         return text
 
     async def _listen(self, utterance: Utterance) -> Segment | None:
-        """Feed audio until the VAD, the peer's audio-stop or a limit ends the command."""
+        """Feed audio until the VAD (or what the speculative transcript says of a pause), the
+        peer's audio-stop or a limit ends the command. The next chunk is awaited alongside
+        `utterance.decided`: a decode that comes back between two chunks can end it."""
         gap_s = self.request.audio_gap_s
-        while True:
-            try:
-                pcm = await self.peer.read_audio(gap_s)
-            except TimeoutError as err:
-                raise RunError("audio-timeout", f"no audio from the peer for {gap_s:g} s") from err
-            if pcm is None:
-                return None  # the peer's own VAD (or a Wyoming client) ended it
-            for segment in await utterance.feed(pcm):
-                audio_ms = int(utterance.segmenter.elapsed_s * 1000)
-                if segment is Segment.SPEECH_STARTED:
-                    await self._emit(VoiceStarted(self._stamp(), audio_ms=audio_ms))
-                else:
-                    await self._emit(
-                        VoiceStopped(self._stamp(), reason=segment.value, audio_ms=audio_ms)
-                    )
-                    return segment
+        async with TaskSet(f"run {self.id}: listening") as tasks:
+            decided = tasks.spawn(utterance.decided.wait(), "end read", report=False)
+            reading: asyncio.Task[bytes | None] | None = None
+            while True:
+                if reading is None:
+                    reading = tasks.spawn(self.peer.read_audio(gap_s), "audio", report=False)
+                    reading.add_done_callback(_seen)
+                await asyncio.wait({reading, decided}, return_when=asyncio.FIRST_COMPLETED)
+                if not decided.done():
+                    read, reading = reading, None
+                    try:
+                        pcm = read.result()
+                    except TimeoutError as err:
+                        message = f"no audio from the peer for {gap_s:g} s"
+                        raise RunError("audio-timeout", message) from err
+                    if pcm is None:
+                        return None  # the peer's own VAD (or a Wyoming client) ended it
+                    for segment in await utterance.feed(pcm):
+                        if segment is not Segment.SPEECH_STARTED:
+                            return await self._voice_stopped(utterance, segment)
+                        audio_ms = int(utterance.segmenter.elapsed_s * 1000)
+                        await self._emit(VoiceStarted(self._stamp(), audio_ms=audio_ms))
+                if utterance.decided.is_set():
+                    return await self._voice_stopped(utterance, Segment.SPEECH_ENDED)
+
+    async def _voice_stopped(self, utterance: Utterance, segment: Segment) -> Segment:
+        audio_ms = int(utterance.segmenter.elapsed_s * 1000)
+        await self._emit(VoiceStopped(self._stamp(), reason=segment.value, audio_ms=audio_ms))
+        return segment
+
+    def _prepare(self, guess: Guess) -> None:
+        """A complete command heard in a pause: render its answer's first piece while the
+        end is confirmed (a timer's answer is only known once it is carried out)."""
+        plan, tts, request = guess.plan, self.services.tts, self.request
+        if plan is None or plan.deferred is not None or not plan.answer or tts is None:
+            return
+        if request.end is not Step.TTS:
+            return
+        try:
+            voice = tts.voice(request.voice)
+        except PipelineError:
+            return  # the TTS stage says so, if the run gets there
+        self._drop_prepared()
+        self._prepared = prepare(tts, voice, plan.answer, self._tasks)
+
+    def _drop_prepared(self) -> None:
+        """Speech resumed (or the answer changed): the answer rendered ahead is not said."""
+        prepared, self._prepared = self._prepared, None
+        if prepared is not None and not prepared.task.done():
+            _LOGGER.debug("Run %s: dropped the answer rendered ahead, %r", self.id, prepared.text)
+            prepared.task.cancel()
 
     # ---- intent --------------------------------------------------------------------------------
 
@@ -324,6 +393,7 @@ class Run:
             acted.append(publish)
             await self._emit(Action(self._stamp(), topic=publish.topic, payload=publish.payload))
 
+        plan, self._plan = self._plan, None
         answer = await converse(
             self.services,
             text,
@@ -332,6 +402,7 @@ class Run:
             progress,
             action,
             area=request.area,
+            plan=plan,
         )
         for publish in answer.publishes[len(acted) :]:  # the grammar's, reported once it is done
             await action(publish)
@@ -401,7 +472,12 @@ class Run:
             )
 
         self._audio_out = True
-        audio_s = await speak(tts, voice, text, self.peer, on_first_audio, split)
+        prepared, self._prepared = self._prepared, None
+        try:
+            audio_s = await speak(tts, voice, text, self.peer, on_first_audio, split, prepared)
+        finally:
+            if prepared is not None:
+                prepared.task.cancel()  # not this answer's (the broker was down): not said
         self._audio_out = False
         self.result.audio_s = audio_s
         await self._emit(TtsEnd(self._stamp(), audio_s=round(audio_s, 2)))

@@ -55,3 +55,12 @@ def test_nothing_after_the_end() -> None:
     vad = segmenter(no_speech_timeout_s=0.5)
     run(vad, [0.0] * 20)
     assert vad.update(0.9, FRAME_S) == []
+
+
+def test_the_caller_ends_it_in_a_pause_but_not_in_speech() -> None:
+    vad = segmenter()
+    run(vad, [0.9] * 10)
+    assert vad.end() == []  # in speech: nothing to end
+    run(vad, [0.1] * 3)
+    assert vad.end() == [Segment.SPEECH_ENDED] and vad.ended is Segment.SPEECH_ENDED
+    assert vad.end() == [] and vad.update(0.1, FRAME_S) == []

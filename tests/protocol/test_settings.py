@@ -45,6 +45,8 @@ def test_example_config_loads_with_its_values() -> None:
         ({"satellites": {"control": "some"}}, "satellites.control", "all, listed, none"),
         ({"satellites": {"silence_timeout_s": 1}}, "satellites.silence_timeout_s", "longer"),
         ({"vad": {"speculate_after_s": 2}}, "vad.speculate_after_s", "silence_s"),
+        ({"vad": {"complete_silence_s": 0.5}}, "vad.complete_silence_s", "0..vad.silence_s"),
+        ({"vad": {"unfinished_silence_s": 0.2}}, "vad.unfinished_silence_s", "silence_s..5"),
     ],
 )
 def test_bad_settings_name_key_and_value(raw: dict[str, object], key: str, fragment: str) -> None:
