@@ -99,9 +99,7 @@ class Plan:
         a question: what the end-pointer may end a command on early. A corrected transcript or
         a question back ("Which light?") waits for the whole silence window: the rest of the
         sentence may still come ("turn on the light … in the kitchen")."""
-        return (
-            self.intent is not None and self.heard_as is None and not self.answer.endswith("?")
-        )
+        return self.intent is not None and self.heard_as is None and not self.answer.endswith("?")
 
 
 @dataclass(frozen=True)
