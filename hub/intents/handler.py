@@ -21,7 +21,7 @@ import yaml
 from hassil import Intents, RecognizeResult, TextSlotList, recognize
 
 from .actions import ACTIONS, ActionRefused, Publish, describe, stepped_brightness
-from .matcher import Hypothesis, Vocabulary, hypotheses, similarity, words_of
+from .matcher import TEMPLATE_SYNTAX, Hypothesis, Vocabulary, hypotheses, similarity, words_of
 from .names import KINDS, NOT_UNDERSTOOD, HomeNames, NothingThere, without_area
 from .registry import Entity, EntityRegistry
 from .timers import Timer, Timers, spoken_duration
@@ -29,7 +29,7 @@ from .timers import Timer, Timers, spoken_duration
 _LOGGER = logging.getLogger(__name__)
 
 SENTENCES = Path(__file__).with_name("sentences.yaml")
-_TEMPLATE_SYNTAX = re.compile(r"\{[^}]*\}|<[^>]*>")
+RULE_REFERENCE = re.compile(r"<([^>]+)>")
 SKIP_WORDS = [
     "please", "can you", "could you", "would you", "will you", "hey", "ok", "okay", "kindly",
     "thanks", "thank you", "for me",
@@ -286,7 +286,7 @@ class IntentHandler:
                 if entity.area:
                     names.add(entity.area.lower())
             starts = self._start_words | {n.split()[0] for n in names if n.split()}
-            self._vocabulary = Vocabulary(names, self._grammar_words).with_starts(starts)
+            self._vocabulary = Vocabulary(names, self._grammar_words, starts)
             self._vocabulary_version = self._registry.version
         return self._vocabulary
 
@@ -447,25 +447,34 @@ def _grammar_words(intents: Intents) -> tuple[set[str], set[str]]:
     """Every literal word of the templates and fixed lists, and the words sentences start with."""
     texts: list[str] = []
     starts: set[str] = set()
+    rules = {name: rule.text or "" for name, rule in intents.expansion_rules.items()}
     for intent in intents.intents.values():
         for data in intent.data:
             for sentence in data.sentences:
                 texts.append(sentence.text or "")
-                starts.update(_first_words(sentence.text or ""))
+                starts.update(_first_words(_expanded(sentence.text or "", rules)))
     texts += [rule.text or "" for rule in intents.expansion_rules.values()]
     for slot_list in intents.slot_lists.values():
         if isinstance(slot_list, TextSlotList):
             texts += [getattr(value.text_in, "text", "") for value in slot_list.values]
     texts += SKIP_WORDS
     texts += [word for kind in KINDS.values() for word in kind.words]  # names.py's lists
-    words = {w for text in texts for w in words_of(_TEMPLATE_SYNTAX.sub(" ", text))}
+    words = {w for text in texts for w in words_of(TEMPLATE_SYNTAX.sub(" ", text))}
     starts.update(w.split()[0] for w in SKIP_WORDS)
     return words, starts
 
 
+def _expanded(template: str, rules: dict[str, str], depth: int = 3) -> str:
+    """`template` with its <rule> references replaced by their bodies ("<turn> on …" →
+    "((turn|switch)) on …"), a few levels deep."""
+    for _ in range(depth):
+        template = RULE_REFERENCE.sub(lambda m: f"({rules.get(m.group(1), '')})", template)
+    return template
+
+
 def _first_words(template: str) -> set[str]:
     """The words a template's sentences can start with: "(turn|switch) on …" → turn, switch."""
-    text = _TEMPLATE_SYNTAX.sub(" ", template).strip()
+    text = TEMPLATE_SYNTAX.sub(" ", template).strip()
     optional = text.startswith("[")
     text = text.lstrip("[(")
     head = text.split(")", 1)[0].split("]", 1)[0] if text[:1] != " " else text

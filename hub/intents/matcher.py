@@ -45,9 +45,10 @@ POLAR = frozenset({"on", "off", "open", "close", "up", "down", "lock", "unlock",
 _WORD = re.compile(r"\d+(?:[.,]\d+)?%?|[a-z0-9]+(?:'[a-z]+)?%?")
 _APOSTROPHE = "\u2019"  # how Whisper sometimes writes "don't"
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
-_TEMPLATE_SYNTAX = re.compile(r"\{[^}]*\}|<[^>]*>")
+TEMPLATE_SYNTAX = re.compile(r"\{[^}]*\}|<[^>]*>")
 
 # A sounds-like key: consonant classes that Whisper confuses stay equal, vowels go.
+_SOFT_C = re.compile(r"c(?=[eiy])")
 _DIGRAPHS = (
     ("tch", "c"), ("ch", "c"), ("sh", "s"), ("ph", "f"), ("th", "t"), ("wh", "w"), ("ck", "k"),
     ("qu", "kw"), ("gh", ""), ("kn", "n"), ("wr", "r"), ("x", "ks"),
@@ -72,6 +73,7 @@ def sounds(text: str) -> str:
     letters = re.sub(r"[^a-z]", "", text.lower())
     if not letters:
         return ""
+    letters = _SOFT_C.sub("s", letters)  # "place" sounds like "please", "ceiling" like "s…"
     for digraph, replacement in _DIGRAPHS:
         letters = letters.replace(digraph, replacement)
     first = "a" if letters[0] in "aeiou" else ""
@@ -112,7 +114,9 @@ def _phrase(text: str, is_word: bool) -> Phrase:
 class Vocabulary:
     """What this home's commands can say: its names and areas, and the grammar's words."""
 
-    def __init__(self, names: Iterable[str], grammar_words: Iterable[str]) -> None:
+    def __init__(
+        self, names: Iterable[str], grammar_words: Iterable[str], starts: Iterable[str] = ()
+    ) -> None:
         named = {" ".join(words_of(n)) for n in names} - {""}
         spoken = {w for w in grammar_words if len(w) >= 3 and w not in POLAR} - named
         self.phrases = [_phrase(t, False) for t in sorted(named)]
@@ -120,7 +124,7 @@ class Vocabulary:
         self.content = {w for t in named for w in t.split()}  # the words of names and areas
         self.known = named | self.content | set(grammar_words)
         self._named = named
-        self.starts: frozenset[str] = frozenset()  # words a command may start with
+        self.starts = frozenset(starts)  # words a command may start with
         self._letters = [p.letters for p in self.phrases]
         self._keys = [p.key for p in self.phrases]
         self._sizes = np.array([p.words for p in self.phrases])
@@ -135,11 +139,6 @@ class Vocabulary:
     def says(self, sentence: str) -> bool:
         """Whether every word of `sentence` is one the home's commands can use."""
         return all(w in self.known or _is_number(w) for w in sentence.split())
-
-    def with_starts(self, starts: Iterable[str]) -> Vocabulary:
-        """The same vocabulary, knowing the words a command may start with."""
-        self.starts = frozenset(starts)
-        return self
 
     def replacements(self, words: list[str]) -> list[Replacement]:
         """Spans of `words` that sound like a phrase they are not, the most alike first."""

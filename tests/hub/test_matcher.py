@@ -60,8 +60,9 @@ def test_hypotheses_never_change_on_and_off() -> None:
 
 
 def test_a_command_inside_longer_speech_is_found_but_not_one_missing_a_name() -> None:
-    vocabulary = Vocabulary(["kitchen light", "garage", "kitchen"], ["turn", "off", "the", "in"])
-    vocabulary.with_starts(["turn"])
+    vocabulary = Vocabulary(
+        ["kitchen light", "garage", "kitchen"], ["turn", "off", "the", "in"], starts=["turn"]
+    )
     heard = hypotheses("and the weather is turn off the kitchen light", vocabulary)
     assert heard[0].text == "turn off the kitchen light" and heard[0].window == (4, 9)
     # leaving out "in the garage" would change the command: no such window
