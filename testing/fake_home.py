@@ -124,6 +124,7 @@ SENTENCE_TABLE: list[tuple[str, list[tuple[str, str]], str]] = [
         "40 percent",
     ),
     ("set the bedroom lamp brightness to 75%", [("home/bedroom/lamp/brightness/set", "75")], "75"),
+    ("set the bedroom lamp at 20%", [("home/bedroom/lamp/brightness/set", "20")], "20"),
     (
         "set the kitchen light to 50 percent",
         [("zigbee2mqtt/kitchen_light/set", json.dumps({"state": "ON", "brightness": 128}))],
@@ -141,6 +142,7 @@ SENTENCE_TABLE: list[tuple[str, list[tuple[str, str]], str]] = [
     ),
     ("set the bedroom lamp to red", [("home/bedroom/lamp/rgb/set", "255,0,0")], "red"),
     ("open the garage door", [("garage/door/set", "OPEN")], "Opening the Garage Door"),
+    ("open a garage door", [("garage/door/set", "OPEN")], "Opening the Garage Door"),
     ("close the garage door", [("garage/door/set", "CLOSE")], "Closing"),
     ("shut my garage door", [("garage/door/set", "CLOSE")], "Closing"),
     ("lock the front door", [("home/front_door/set", "LOCK")], "Locked the Front door"),
@@ -521,6 +523,11 @@ FLAT_TABLE: list[tuple[str, list[tuple[str, str]], str]] = [
         "set the study temperature to 18 degrees",
         [("flat/study/thermostat/set", "18")],
         "Set the Study thermostat to 18 degrees.",
+    ),
+    (
+        "set the study thermostat at 18.5 degrees",
+        [("flat/study/thermostat/set", "18.5")],
+        "Set the Study thermostat to 18.5 degrees.",
     ),
     (
         "set the living room to 20 degrees",

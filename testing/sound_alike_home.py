@@ -80,6 +80,18 @@ NEAR_MISSES: list[tuple[str, str, list[tuple[str, str]]]] = [
     ("switch on the coffee makers", ACT, [("home/coffee_maker/set", ON)]),
     ("Turn on the study light, please. The weather is next.", ACT, [("home/study_light/set", ON)]),
     ("and now the news turn off the garden light", ACT, [("home/garden_light/set", OFF)]),
+    # the command ends at a comma, the TV's talk goes on after it (its "room" and "light"
+    # name nothing here; "kitchen" would)
+    ("Switch the bedroom fan off, coming up after the break", ACT, [("home/bedroom_fan/set", OFF)]),
+    (
+        "Turn on the garden light. The whole room is a light show.",
+        ACT,
+        [("home/garden_light/set", ON)],
+    ),
+    ("Turn on the light, in the kitchen tonight", NOTHING, []),
+    # a polar word may become its own other form ("lock" → "locked"), never another one
+    ("walk the front door", NOTHING, []),
+    ("turn of the garden light", NOTHING, []),
     # two names sound as much like it: asked back, nothing moves
     ("turn on the steady light", ASK, []),
     ("turn on the study lamp", ASK, []),

@@ -266,14 +266,19 @@ class IntentHandler:
         )
 
     def vocabulary_prompt(self) -> str:
-        """The home's names and areas as a prompt for Whisper ("Study light, Ecobee …")."""
+        """The home's names and areas as a prompt for Whisper ("Study light. Ecobee ….").
+
+        Whisper writes the way its prompt is written: a list with commas made it end a command
+        with a comma and go on with the TV's talk in the same sentence ("Switch the office fan
+        off, coming up after the break"), and list more names after it; one name per sentence
+        keeps the command a sentence of its own, which the matcher can find."""
         if self._prompt_version != self._registry.version:
             names: dict[str, None] = {}
             for entity in sorted(self._registry.entities.values(), key=lambda e: e.name):
                 names.update(dict.fromkeys(entity.names))
                 if entity.area:
                     names[entity.area] = None
-            self._prompt = ", ".join(names)
+            self._prompt = "".join(f"{name}. " for name in names).strip()
             self._prompt_version = self._registry.version
         return self._prompt
 
@@ -346,9 +351,17 @@ class IntentHandler:
         """ "the lights", "the blinds", "the temperature": every one in the area said or in
         `here` (a thermostat: the one); an answer for each that cannot do it."""
         kind = KINDS[slots["kind"]]
-        targets, area = self._names.of_kind(
-            kind.one, slots.get("area"), here, bool(slots.get("everywhere"))
-        )
+        try:
+            targets, area = self._names.of_kind(
+                kind.one, slots.get("area"), here, bool(slots.get("everywhere"))
+            )
+        except ActionRefused:
+            if intent != "QueryState" or kind.one != "thermostat":
+                raise
+            # "what's the temperature outside": no thermostat there, but a thermometer
+            targets = self._names.thermometers(slots.get("area") or here)
+            if not targets:
+                raise
         if intent == "QueryState":
             return " ".join(describe(entity) for entity in targets), []
         if kind.one == "thermostat" and len(targets) > 1:

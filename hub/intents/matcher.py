@@ -29,6 +29,8 @@ MAX_WINDOW_WORDS = 12  # a command found inside longer speech is at most this lo
 MIN_WINDOW_WORDS = 2
 WINDOW_PENALTY = 0.02  # a command found inside longer speech is a little less sure
 ONLY_ADDED = 0.5  # the confidence of a change that only adds or leaves out a word
+ONLY_ARTICLE = 0.9  # … when that word is an article ("open [a] garage door")
+ARTICLES = frozenset({"a", "an", "the"})
 NEGATIONS = frozenset({"don't", "dont", "not", "never", "didn't", "doesn't", "no"})
 # Inside a sentence, a command found inside longer speech must start with its verb: "[the
 # kettle on]" of "is it the kettle on", "[light on]" of "it's heavy light on" (the Study light
@@ -41,6 +43,11 @@ NOT_BEFORE = NEGATIONS | frozenset(
 NOT_A_VERB = NOT_BEFORE | frozenset("the my a an all every this that please hey".split())
 # Words a correction never produces or removes: their neighbours mean the opposite.
 POLAR = frozenset({"on", "off", "open", "close", "up", "down", "lock", "unlock", "start", "stop"})
+# … though it may change one into its own other form ("is the front door lock" → "locked").
+_POLAR_FORMS = {
+    "opened": "open", "closed": "close", "locked": "lock", "unlocked": "unlock",
+    "started": "start", "stopped": "stop",
+}  # fmt: skip
 
 _WORD = re.compile(r"\d+(?:[.,]\d+)?%?|[a-z0-9]+(?:'[a-z]+)?%?")
 _APOSTROPHE = "\u2019"  # how Whisper sometimes writes "don't"
@@ -122,12 +129,20 @@ class Vocabulary:
         self.phrases = [_phrase(t, False) for t in sorted(named)]
         self.phrases += [_phrase(t, True) for t in sorted(spoken)]
         self.content = {w for t in named for w in t.split()}  # the words of names and areas
+        # The words that tell one name from another: the first of each name or area ("study"
+        # of "study light", "ceiling" of "ceiling light": "turn on the ceiling"), not the kind
+        # words that end them ("light", "room" of "living room"), even where a kind is a name
+        # (the "light" of the room it is in).
+        firsts = {t.split()[0] for t in named if " " in t}
+        kinds = {t.split()[-1] for t in named if " " in t}
+        self.telling = firsts | {t for t in named if " " not in t} - kinds
         self.known = named | self.content | set(grammar_words)
         self._named = named
         self.starts = frozenset(starts)  # words a command may start with
         self._letters = [p.letters for p in self.phrases]
         self._keys = [p.key for p in self.phrases]
         self._sizes = np.array([p.words for p in self.phrases])
+        self._polarity = [_polarity(p.text.split()) for p in self.phrases]
         self._min = np.array(
             [MIN_WORD_SIMILARITY if p.is_word else MIN_SIMILARITY for p in self.phrases]
         )
@@ -146,7 +161,6 @@ class Vocabulary:
             (i, j)
             for i in range(len(words))
             for j in range(i + 1, min(len(words), i + MAX_SPAN_WORDS) + 1)
-            if not POLAR.intersection(words[i:j])
         ]
         if not spans or not self.phrases:
             return []
@@ -163,6 +177,8 @@ class Vocabulary:
             i, j = spans[row]
             if heard[row] == phrase.text or (phrase.is_word and j - i > 1):
                 continue
+            if _polarity(words[i:j]) != self._polarity[column]:
+                continue  # "on" never becomes "off", nor "walk" "lock": "lock" may be "locked"
             similar = float(score[row, column])
             found.append(
                 Replacement(i, j, heard[row], phrase.text, similar, _core(heard[row], phrase.text))
@@ -245,6 +261,11 @@ NUMBER_WORDS = frozenset(
 SPOKEN_NUMBERS = NUMBER_WORDS - {"and", "point", "half", "one"}
 
 
+def _polarity(words: list[str]) -> list[str]:
+    """The polar words of `words`, each as its base form ("locked" is "lock")."""
+    return sorted(_POLAR_FORMS.get(w, w) for w in words if w in POLAR or w in _POLAR_FORMS)
+
+
 def _is_number(word: str) -> bool:
     return word.rstrip("%").replace(".", "", 1).isdigit() or word in NUMBER_WORDS
 
@@ -256,10 +277,15 @@ def _windows(text: str, words: list[str], vocabulary: Vocabulary) -> list[tuple[
     windows = [(0, len(words), 0)]
     position = 0
     sentence_starts = {0}
+    ends = {len(words)}  # where a window may end: a sentence's end, or a clause's (a comma)
     for sentence in _SENTENCE_END.split(text.strip()):
         count = len(words_of(sentence))
         if count and count < len(words):
             windows.append((position, position + count, 0))
+        clause_end = position
+        for clause in sentence.split(","):
+            clause_end += len(words_of(clause))
+            ends.add(clause_end)
         position += count
         sentence_starts.add(position)
     seen = {(start, end) for start, end, _ in windows}
@@ -271,13 +297,14 @@ def _windows(text: str, words: list[str], vocabulary: Vocabulary) -> list[tuple[
                 windows.append((start, end, 1))
     # What a window leaves out must be other talk: a name or an area left out would change
     # the command ("turn off the kitchen light [in the garage]"), and so would a misheard one:
-    # a window ends where the transcript or one of its sentences ends ("turn off the light [in
-    # the commission]" is the Garage's light, not the light of the room it was said in).
+    # a window ends where the transcript, one of its sentences or one of its clauses ends
+    # ("turn off the light [in the commission]" is the Garage's light, not the light of the
+    # room it was said in; "switch the office fan off, [coming up after the break]" is not).
     return [
         (start, end, tier)
         for start, end, tier in windows
         if not _matters(words, start, end, vocabulary)
-        and (end == len(words) or end in sentence_starts)
+        and end in ends
         and not NEGATIONS.intersection(words[max(0, start - 2) : start])
         and not (
             (start not in sentence_starts or _asks(words, start))
@@ -292,9 +319,10 @@ def _asks(words: list[str], start: int) -> bool:
 
 
 def _matters(words: list[str], start: int, end: int, vocabulary: Vocabulary) -> bool:
-    """Whether what a window leaves out could change the command: a name or an area anywhere,
-    a number right beside it ("to 18[.5 degrees]")."""
-    if vocabulary.content.intersection(words[:start] + words[end:]):
+    """Whether what a window leaves out could change the command: a word of a name or an
+    area that tells it from others anywhere ("kitchen", "ceiling"; not a "room" or a "light"
+    of the TV's talk), a number right beside it ("to 18[.5 degrees]")."""
+    if vocabulary.telling.intersection(words[:start] + words[end:]):
         return True
     beside = words[max(0, start - 2) : start] + words[end : end + 2]
     return any(any(c.isdigit() for c in w) or w in SPOKEN_NUMBERS for w in beside)
@@ -341,5 +369,7 @@ def _core(heard: str, meant: str) -> float:
             heard_words.remove(word)
             meant_words.remove(word)
     if not heard_words or not meant_words:
+        if ARTICLES.issuperset(heard_words + meant_words):
+            return ONLY_ARTICLE
         return ONLY_ADDED  # a word added or left out: the grammar takes or leaves it anyway
     return similarity(" ".join(heard_words), " ".join(meant_words))

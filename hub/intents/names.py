@@ -324,6 +324,24 @@ class HomeNames:
             raise ActionRefused(f"Which {kind.one}: {_joined([f'the {e.name}' for e in found])}?")
         raise ActionRefused(f"Which {kind.one}? Say its name or the room.")
 
+    def thermometers(self, area: str | None) -> list[Entity]:
+        """The temperature sensors in `area` (none without one)."""
+        if area is None:
+            return []
+        return sorted(
+            (
+                e
+                for e in self._registry.entities.values()
+                if e.platform == "sensor"
+                and same_area(e.area, area)
+                and (
+                    e.option("device_class") == "temperature"
+                    or e.option("unit_of_measurement") in ("°C", "°F", "K")
+                )
+            ),
+            key=_in_order,
+        )
+
     def area_name(self, area: str) -> str:
         """The registry's spelling of an area ("Bedroom" for a satellite's "bedroom")."""
         known = (e.area for e in self._registry.entities.values() if e.area)

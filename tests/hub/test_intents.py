@@ -11,6 +11,7 @@ import pytest
 from hub.intents.handler import NO_BROKER, NOT_UNDERSTOOD, IntentHandler
 from hub.intents.home import Home as HomeOf
 from hub.intents.registry import EntityRegistry
+from testing import accuracy_home
 from testing.fake_home import FLAT_CONTEXT_TABLE, FLAT_TABLE, flat_messages
 from testing.fake_home import SENTENCE_TABLE as TABLE
 from testing.fakes import Published, fake_home
@@ -249,3 +250,22 @@ def test_the_room_of_a_satellite_or_a_device() -> None:
     assert home.area_of("unknown") is None and home.area_of() is None
     home.satellite_area("kitchen-sat", None)  # it says it is nowhere now
     assert home.area_of("kitchen-sat") is None
+
+
+def test_the_temperature_of_a_room_without_a_thermostat_is_its_thermometers() -> None:
+    """ "What's the temperature outside?" with a weather station there and no thermostat."""
+    registry = EntityRegistry()
+    for topic, payload in accuracy_home.discovery_messages():
+        registry.apply_config(topic, payload)
+    for topic, payload in accuracy_home.STATES.items():
+        registry.apply_state(topic, payload)
+    handler = IntentHandler(registry, lambda _t, _p: True)
+    for sentence in ("What's the temperature outside?", "what is the outside temperature"):
+        assert handler.handle(sentence, area="Living room").answer == (
+            "The Weather station Outside temperature is 4.5 °C."
+        )
+    # a room with neither still says so, and a thermostat still wins where there is one
+    assert handler.handle("what's the temperature in the garage").answer == (
+        "There are no thermostats in the Garage."
+    )
+    assert "Ecobee" in handler.handle("what's the temperature in the living room").answer

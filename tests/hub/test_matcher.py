@@ -110,6 +110,14 @@ def test_a_question_back_is_answered_by_a_name_yes_or_no(home: tuple[IntentHandl
     assert handler.handle("yes").answer == NOT_UNDERSTOOD and sent == []
 
 
+def test_a_polar_word_may_become_its_own_other_form(home: tuple[IntentHandler, Sent]) -> None:
+    handler, sent = home
+    plan = handler.understand("is the front door lock")
+    assert plan.heard_as == "is the front door locked" and plan.intent == "QueryState"
+    assert "front door" in plan.answer.lower() and not plan.answer.endswith("?")
+    assert sent == []
+
+
 def test_a_plan_of_a_misheard_command_says_what_it_was_heard_as(
     home: tuple[IntentHandler, Sent],
 ) -> None:

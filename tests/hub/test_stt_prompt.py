@@ -17,6 +17,8 @@ def test_the_prompt_lists_the_homes_names_and_follows_it() -> None:
     handler = IntentHandler(registry, lambda _t, _p: True)
     prompt = handler.vocabulary_prompt()
     assert "Ecobee thermostat" in prompt and "Study light" in prompt and "Hallway" in prompt
+    # one name a sentence: a comma list makes Whisper run a command on into the next words
+    assert "Study light. " in prompt and prompt.endswith(".") and "," not in prompt
     registry.apply_config("homeassistant/climate/ecobee/config", "")
     assert "Ecobee" not in handler.vocabulary_prompt()
 
