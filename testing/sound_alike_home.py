@@ -76,6 +76,8 @@ NEAR_MISSES: list[tuple[str, str, list[tuple[str, str]]]] = [
     ("turn off the bedrom fan", ACT, [("home/bedroom_fan/set", OFF)]),
     ("open the garbage door", ACT, [("home/garage_door/set", "OPEN")]),
     ("set the echo be thermostat to 21 degrees", ACT, [("home/ecobee/target/set", "21")]),
+    # "degrees" is the grammar's word ("degree[s]"), so only the name needs the correction
+    ("set the acrobee thermostat to 21 degrees", ACT, [("home/ecobee/target/set", "21")]),
     ("lock the black door", ACT, [("home/back_door/set", "LOCK")]),
     ("switch on the coffee makers", ACT, [("home/coffee_maker/set", ON)]),
     ("Turn on the study light, please. The weather is next.", ACT, [("home/study_light/set", ON)]),
@@ -89,6 +91,7 @@ NEAR_MISSES: list[tuple[str, str, list[tuple[str, str]]]] = [
         [("home/garden_light/set", ON)],
     ),
     ("Turn on the light, in the kitchen tonight", NOTHING, []),
+    ("Switch the bedroom fan off, front walls, coming up", NOTHING, []),  # the Front door?
     # a polar word may become its own other form ("lock" → "locked"), never another one
     ("walk the front door", NOTHING, []),
     ("turn of the garden light", NOTHING, []),

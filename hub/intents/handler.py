@@ -456,6 +456,9 @@ def _told_apart(offer: str, offers: tuple[str, ...]) -> str:
     return " ".join(kept) if kept else offer
 
 
+OPTIONAL_ENDING = re.compile(r"(\w+)\[(\w+)\]")
+
+
 def _grammar_words(intents: Intents) -> tuple[set[str], set[str]]:
     """Every literal word of the templates and fixed lists, and the words sentences start with."""
     texts: list[str] = []
@@ -472,6 +475,8 @@ def _grammar_words(intents: Intents) -> tuple[set[str], set[str]]:
             texts += [getattr(value.text_in, "text", "") for value in slot_list.values]
     texts += SKIP_WORDS
     texts += [word for kind in KINDS.values() for word in kind.words]  # names.py's lists
+    # "degree[s]" says "degree" and "degrees"
+    texts = [OPTIONAL_ENDING.sub(r"\1 \1\2", text) for text in texts]
     words = {w for text in texts for w in words_of(TEMPLATE_SYNTAX.sub(" ", text))}
     starts.update(w.split()[0] for w in SKIP_WORDS)
     return words, starts

@@ -137,6 +137,7 @@ class Vocabulary:
         kinds = {t.split()[-1] for t in named if " " in t}
         self.telling = firsts | {t for t in named if " " not in t} - kinds
         self.known = named | self.content | set(grammar_words)
+        self._fixed = self.known - POLAR  # words no grammar word replaces
         self._named = named
         self.starts = frozenset(starts)  # words a command may start with
         self._letters = [p.letters for p in self.phrases]
@@ -175,8 +176,11 @@ class Vocabulary:
         for row, column in good:
             phrase = self.phrases[column]
             i, j = spans[row]
-            if heard[row] == phrase.text or (phrase.is_word and j - i > 1):
-                continue
+            if heard[row] == phrase.text or (
+                phrase.is_word and (j - i > 1 or heard[row] in self._fixed)
+            ):
+                continue  # a grammar word for one not the grammar's ("degrees" stays; "lock"
+                # of "is the door lock" may be "locked")
             if _polarity(words[i:j]) != self._polarity[column]:
                 continue  # "on" never becomes "off", nor "walk" "lock": "lock" may be "locked"
             similar = float(score[row, column])
