@@ -39,6 +39,7 @@ class SttSettings:
     window_margin_s: float = 3.0
     max_audio_s: float = 120.0
     vocabulary_prompt: bool = True
+    alternatives: int = 5
     batch_window_ms: int = -1
     max_batch: int = 8
 
@@ -50,6 +51,12 @@ class SttSettings:
             "must be -1 (auto) or 0..200",
         )
         check(1 <= self.max_batch <= 64, "stt.max_batch", self.max_batch, "must be 1..64")
+        check(
+            0 <= self.alternatives <= 10,
+            "stt.alternatives",
+            self.alternatives,
+            "must be 0..10 (0 = off)",
+        )
         check(1 <= self.beam_size <= 10, "stt.beam_size", self.beam_size, "must be 1..10")
         check(self.cpu_threads >= 0, "stt.cpu_threads", self.cpu_threads, "must be >= 0 (0 = all)")
         check(self.concurrency >= 0, "stt.concurrency", self.concurrency, "must be >= 0 (0 = auto)")

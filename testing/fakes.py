@@ -67,6 +67,8 @@ class FakeStt:
         self.error: SttError | None = None
         self.calls: list[int] = []  # bytes of audio per call
         self.text_for: Callable[[int], str] | None = None  # what it hears in this many bytes
+        self.alternatives: list[str] | None = None  # its next best transcripts, when it has any
+        self.alternatives_asked = 0
 
     def check_length(self, byte_count: int) -> float:
         audio_s = STT_FORMAT.seconds(byte_count)
@@ -81,7 +83,12 @@ class FakeStt:
             raise self.error
         audio_s = STT_FORMAT.seconds(len(pcm16))
         text = self.text if self.text_for is None else self.text_for(len(pcm16))
-        return SttResult(text, language or "en", audio_s, 1.0, 15.0, False)
+        later = self._alternatives if self.alternatives is not None else None
+        return SttResult(text, language or "en", audio_s, 1.0, 15.0, False, later)
+
+    async def _alternatives(self) -> list[str]:
+        self.alternatives_asked += 1
+        return list(self.alternatives or ())
 
 
 class FakeTts:

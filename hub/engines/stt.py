@@ -16,8 +16,8 @@ import os
 import re
 import time
 import zlib
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -53,7 +53,10 @@ AUTO_BATCH_WINDOW_MS = 10  # the longest prompt of the home's names (Whisper all
 
 @dataclass(frozen=True)
 class SttResult:
-    """A transcript and how it was made."""
+    """A transcript and how it was made.
+
+    `alternatives`, when the engine can: Whisper's next best transcripts of the same audio
+    (a beam search, decoded only when awaited: for a transcript nothing understood)."""
 
     text: str
     language: str
@@ -61,6 +64,9 @@ class SttResult:
     decode_ms: float
     window_s: float
     retried_full_window: bool
+    alternatives: Callable[[], Awaitable[list[str]]] | None = field(
+        default=None, compare=False, repr=False
+    )
 
 
 def _compression_ratio(text: str) -> float:
@@ -272,7 +278,60 @@ class WhisperEngine:
             _ms_since(started),
             window_frames / FRAMES_PER_S,
             suspicious,
+            self._later_alternatives(job, text) if self.settings.alternatives else None,
         )
+
+    def _later_alternatives(self, job: DecodeJob, text: str) -> Callable[[], Awaitable[list[str]]]:
+        async def alternatives() -> list[str]:
+            assert self._slots is not None, "start() first"
+            try:
+                async with self._slots:
+                    found = await asyncio.to_thread(self.alternatives_sync, job)
+            except Exception as err:
+                raise SttError("stt-failed", f"transcription failed: {err}") from err
+            return [other for other in found if other != text]
+
+        return alternatives
+
+    def alternatives_sync(self, job: DecodeJob) -> list[str]:
+        """Whisper's `stt.alternatives` best transcripts of `job` by beam search (the best
+        first, each once): what else the audio may have said, for a transcript that nothing
+        understood. Costs one more encode and a beam search (~0.3 s of tiny.en on 2 cores)."""
+        import ctranslate2
+
+        model = self._model
+        assert model is not None, "load() first"
+        count = self.settings.alternatives
+        padded = np.zeros((1, job.features.shape[0], job.window_frames), dtype=np.float32)
+        used = min(job.features.shape[1], job.window_frames)
+        padded[0, :, :used] = job.features[:, :used]
+        tokenizer, suppressed = self._tokenizer(job.language)
+        encoded = model.model.encode(ctranslate2.StorageView.from_array(padded), to_cpu=False)
+        prompt = self._prompt(tokenizer)
+        [result] = model.model.generate(
+            encoded,
+            [prompt],
+            beam_size=max(count, self.settings.beam_size),
+            num_hypotheses=count,
+            max_length=len(prompt) + job.max_tokens,
+            suppress_blank=True,
+            suppress_tokens=suppressed,
+        )
+        texts: dict[str, None] = {}
+        for sequence in result.sequences_ids:
+            text = tokenizer.decode([t for t in sequence if t < tokenizer.eot]).strip()
+            if text:
+                texts[text] = None
+        return list(texts)
+
+    def _prompt(self, tokenizer: Tokenizer) -> list[int]:
+        """The decoder's start: the home's names (as faster-whisper's initial_prompt, the
+        previous text before the start) when there is a hint, then the start of transcript."""
+        prompt = [*tokenizer.sot_sequence, tokenizer.no_timestamps]
+        hint = self.hint() if self.hint is not None else ""
+        if hint:
+            prompt = [tokenizer.sot_prev, *tokenizer.encode(" " + hint)[-MAX_HINT_TOKENS:], *prompt]
+        return prompt
 
     def _decode_batch(self, jobs: Sequence[DecodeJob]) -> list[tuple[str, bool]]:
         """One encoder and one decoder call for all `jobs` (one language): each one's text and
@@ -289,10 +348,7 @@ class WhisperEngine:
             padded[row, :, :used] = job.features[:, :used]
         tokenizer, suppressed = self._tokenizer(language)
         encoded = model.model.encode(ctranslate2.StorageView.from_array(padded), to_cpu=False)
-        prompt = [*tokenizer.sot_sequence, tokenizer.no_timestamps]
-        hint = self.hint() if self.hint is not None else ""
-        if hint:  # as faster-whisper's initial_prompt: the previous text before the start
-            prompt = [tokenizer.sot_prev, *tokenizer.encode(" " + hint)[-MAX_HINT_TOKENS:], *prompt]
+        prompt = self._prompt(tokenizer)
         max_tokens = max(job.max_tokens for job in jobs)
         results = model.model.generate(
             encoded,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -21,7 +21,15 @@ import yaml
 from hassil import Intents, RecognizeResult, TextSlotList, recognize
 
 from .actions import ACTIONS, ActionRefused, Publish, describe, stepped_brightness
-from .matcher import TEMPLATE_SYNTAX, Hypothesis, Vocabulary, hypotheses, similarity, words_of
+from .matcher import (
+    TEMPLATE_SYNTAX,
+    Hypothesis,
+    Vocabulary,
+    hypotheses,
+    keeps_polarity_and_numbers,
+    similarity,
+    words_of,
+)
 from .names import KINDS, NOT_UNDERSTOOD, HomeNames, NothingThere, without_area
 from .registry import Entity, EntityRegistry
 from .timers import Timer, Timers, spoken_duration
@@ -36,6 +44,7 @@ SKIP_WORDS = [
 ]  # fmt: skip
 NO_TIMER = "There is no timer running."
 NO_BROKER = "I can't reach your devices right now: the MQTT broker is not connected."
+MAX_ALTERNATIVES = 10  # Whisper's next best transcripts read at most (stt.alternatives: 0..10)
 ACCEPT = 0.8  # a corrected transcript this sure is acted on (when no other command is as close)
 ASK = 0.6  # … this sure gets a question back; less is not understood
 MARGIN = 0.06  # two different commands this close get a question back, not an action
@@ -163,6 +172,37 @@ class IntentHandler:
             or recognized
             or Plan(False, NOT_UNDERSTOOD, device_id=device_id)
         )
+
+    def understand_alternatives(
+        self,
+        heard: str,
+        alternatives: Sequence[str],
+        device_id: str | None = None,
+        area: str | None = None,
+    ) -> Plan | None:
+        """What Whisper's next best transcripts of a command that `understand` could not make
+        out ask for (`stt.alternatives`, the best first), or None when none is understood.
+
+        The first one understood is acted on when it keeps the on/off words and the numbers
+        of what was heard ("turn off the candle" → "turn off the kettle") and no other one
+        understood does something else; one that adds or changes them ("kitchen light" →
+        "kitchen light on", "18.5" → "8.5") or disagrees with another is asked back."""
+        found: list[tuple[str, Plan]] = []
+        for text in alternatives[:MAX_ALTERNATIVES]:
+            plan = self.understand(text, device_id, area)
+            if plan.handled and plan.intent not in (None, "AskBack") and not plan.refused:
+                found.append((plan.heard_as or " ".join(words_of(text)), plan))
+        if not found:
+            return None
+        said, plan = found[0]
+        best = Hypothesis(said, plan.confidence)
+        rivals = [other for other, p in found[1:] if _effect(p) != _effect(plan)]
+        if rivals:
+            offers = (said, rivals[0])
+            return self._question(f"Did you mean: {said}, or {rivals[0]}?", offers, best, device_id)
+        if not keeps_polarity_and_numbers(heard, said):
+            return self._question(f"Did you mean: {said}?", (said,), best, device_id)
+        return replace(plan, heard_as=said)
 
     def _recognized(self, text: str, device_id: str | None, area: str | None = None) -> Plan | None:
         result = recognize(

@@ -265,6 +265,17 @@ NUMBER_WORDS = frozenset(
 SPOKEN_NUMBERS = NUMBER_WORDS - {"and", "point", "half", "one"}
 
 
+def keeps_polarity_and_numbers(heard: str, meant: str) -> bool:
+    """Whether `meant` says the same on/off (open, lock, …) words and the same numbers as
+    `heard`: then it cannot turn what was heard into its opposite or another amount."""
+    a, b = words_of(heard), words_of(meant)
+    return _polarity(a) == _polarity(b) and _numbers(a) == _numbers(b)
+
+
+def _numbers(words: list[str]) -> list[str]:
+    return [w.rstrip("%") for w in words if _is_number(w) and w not in ("and", "point")]
+
+
 def _polarity(words: list[str]) -> list[str]:
     """The polar words of `words`, each as its base form ("locked" is "lock")."""
     return sorted(_POLAR_FORMS.get(w, w) for w in words if w in POLAR or w in _POLAR_FORMS)

@@ -7,6 +7,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from ..engines.errors import EngineError
 from ..intents.actions import Publish
 from ..intents.handler import Plan
 from .services import Services
@@ -33,6 +34,7 @@ async def converse(
     on_action: Callable[[Publish], Awaitable[None]] | None = None,
     area: str | None = None,
     plan: Plan | None = None,
+    alternatives: Callable[[], Awaitable[list[str]]] | None = None,
 ) -> Answer:
     """Understand `text` and act on it; never raises for what people say.
 
@@ -42,13 +44,15 @@ async def converse(
     goes to `on_clause` as soon as it is complete, each device command it sends to `on_action`
     (a grammar answer comes whole, in `Answer`, its commands in `Answer.publishes`).
     `plan` is the grammar's plan of `text` made already (while the end of speech was
-    confirmed): it is carried out as it is.
+    confirmed): it is carried out as it is. `alternatives`: Whisper's next best transcripts of
+    the audio `text` was heard from, asked for when the grammar makes nothing of `text`.
     """
     started = time.perf_counter()
-    if plan is not None:
-        outcome = services.intents.carry_out(plan)
-    else:
-        outcome = services.intents.handle(text, device_id=device_id, area=area)
+    if plan is None:
+        plan = services.intents.understand(text, device_id, area)
+        if not plan.handled and alternatives is not None:
+            plan = await _from_alternatives(services, text, alternatives, device_id, area) or plan
+    outcome = services.intents.carry_out(plan)
     answer = Answer(outcome.handled, outcome.answer, outcome.intent, tuple(outcome.publishes))
     if not outcome.handled and services.agent.settings.enabled:
         conversation = conversation_id or device_id
@@ -64,3 +68,29 @@ async def converse(
         (time.perf_counter() - started) * 1000,
     )
     return answer
+
+
+async def _from_alternatives(
+    services: Services,
+    text: str,
+    alternatives: Callable[[], Awaitable[list[str]]],
+    device_id: str | None,
+    area: str | None,
+) -> Plan | None:
+    """The plan of what else Whisper heard in the audio (`stt.alternatives`); None when it
+    fails (the transcript's own answer stands: nothing is lost but the second guess)."""
+    started = time.perf_counter()
+    try:
+        heard = await alternatives()
+    except EngineError as err:
+        _LOGGER.warning("Whisper's alternatives to %r failed: %s", text, err)
+        return None
+    plan = services.intents.understand_alternatives(text, heard, device_id, area)
+    _LOGGER.debug(
+        "Alternatives to %r in %.0f ms: %r -> %s",
+        text,
+        (time.perf_counter() - started) * 1000,
+        heard,
+        plan.heard_as if plan is not None else "nothing",
+    )
+    return plan

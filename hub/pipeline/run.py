@@ -87,6 +87,8 @@ class Run:
         self._audio_out = False
         self._tasks = TaskSet(f"run {self.id}")  # the answer rendered ahead
         self._plan: Plan | None = None  # the grammar's plan of the speculative transcript
+        # Whisper's next best transcripts of the command's audio, decoded when asked for
+        self._alternatives: Callable[[], Awaitable[list[str]]] | None = None
         self._prepared: Prepared | None = None  # its answer's first piece, rendering ahead
 
     def __repr__(self) -> str:
@@ -294,6 +296,7 @@ class Run:
         if self._plan is None:
             self._drop_prepared()
         text = result.text.strip()
+        self._alternatives = result.alternatives
         self.result.transcript = text
         await self._emit(
             SttEnd(
@@ -403,6 +406,7 @@ class Run:
             action,
             area=request.area,
             plan=plan,
+            alternatives=self._alternatives,
         )
         for publish in answer.publishes[len(acted) :]:  # the grammar's, reported once it is done
             await action(publish)
