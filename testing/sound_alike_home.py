@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 
+from hub.intents.handler import IntentHandler
 from hub.intents.registry import EntityRegistry
 
 
@@ -121,3 +122,14 @@ def sound_alike_home() -> EntityRegistry:
     for topic, payload in discovery_messages():
         registry.apply_config(topic, payload)
     return registry
+
+
+def sound_alike_handler() -> tuple[IntentHandler, list[tuple[str, str]]]:
+    """An intent handler on this home and the (topic, payload) it publishes, in order."""
+    sent: list[tuple[str, str]] = []
+
+    def send(topic: str, payload: str) -> bool:
+        sent.append((topic, payload))
+        return True
+
+    return IntentHandler(sound_alike_home(), send), sent

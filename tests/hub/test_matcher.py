@@ -22,7 +22,7 @@ from testing.sound_alike_home import (
     DEVICES,
     NEAR_MISSES,
     discovery_messages,
-    sound_alike_home,
+    sound_alike_handler,
 )
 
 Sent = list[tuple[str, str]]
@@ -30,13 +30,7 @@ Sent = list[tuple[str, str]]
 
 @pytest.fixture
 def home() -> tuple[IntentHandler, Sent]:
-    sent: Sent = []
-
-    def send(topic: str, payload: str) -> bool:
-        sent.append((topic, payload))
-        return True
-
-    return IntentHandler(sound_alike_home(), send), sent
+    return sound_alike_handler()
 
 
 def test_sounds_keeps_what_whisper_confuses_equal() -> None:

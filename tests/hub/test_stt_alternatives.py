@@ -18,7 +18,7 @@ from protocol.aio import bounded
 from protocol.audio import pcm16_to_float
 from testing.audio import piper_speech
 from testing.fakes import FakeStt, FakeTts, Published, RecordingPeer, fake_services
-from testing.sound_alike_home import sound_alike_home
+from testing.sound_alike_home import sound_alike_handler
 
 Sent = list[tuple[str, str]]
 GARDEN_OFF = ("home/garden_light/set", "OFF")
@@ -26,13 +26,7 @@ GARDEN_OFF = ("home/garden_light/set", "OFF")
 
 @pytest.fixture
 def home() -> tuple[IntentHandler, Sent]:
-    sent: Sent = []
-
-    def send(topic: str, payload: str) -> bool:
-        sent.append((topic, payload))
-        return True
-
-    return IntentHandler(sound_alike_home(), send), sent
+    return sound_alike_handler()
 
 
 def test_the_first_alternative_understood_is_acted_on(home: tuple[IntentHandler, Sent]) -> None:
