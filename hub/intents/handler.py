@@ -184,9 +184,11 @@ class IntentHandler:
         out ask for (`stt.alternatives`, the best first), or None when none is understood.
 
         The first one understood is acted on when it keeps the on/off words and the numbers
-        of what was heard ("turn off the candle" → "turn off the kettle") and no other one
-        understood does something else; one that adds or changes them ("kitchen light" →
-        "kitchen light on", "18.5" → "8.5") or disagrees with another is asked back."""
+        of what was heard ("turn off the candle" → "turn off the kettle"), says a name or an
+        area of its own and no other one understood does something else. One that adds or
+        changes them ("kitchen light" → "kitchen light on", "18.5" → "8.5"), leaves what it
+        acts on to the room it was said in ("lower the light": a guess on a guess), or
+        disagrees with another is asked back."""
         found: list[tuple[str, Plan]] = []
         for text in alternatives[:MAX_ALTERNATIVES]:
             plan = self.understand(text, device_id, area)
@@ -200,7 +202,8 @@ class IntentHandler:
         if rivals:
             offers = (said, rivals[0])
             return self._question(f"Did you mean: {said}, or {rivals[0]}?", offers, best, device_id)
-        if not keeps_polarity_and_numbers(heard, said):
+        named = self._home_vocabulary().telling.intersection(words_of(said))
+        if not named or not keeps_polarity_and_numbers(heard, said):
             return self._question(f"Did you mean: {said}?", (said,), best, device_id)
         return replace(plan, heard_as=said)
 

@@ -52,6 +52,8 @@ def test_the_first_alternative_understood_is_acted_on(home: tuple[IntentHandler,
             ["set the ecobee thermostat to 8.5 degrees"],
             "Did you mean: set the ecobee thermostat to 8.5 degrees?",
         ),
+        # what it acts on left to the room it was said in: a guess on a guess
+        ("logging of this line", ["lower the light"], "Did you mean: lower the light?"),
         # two alternatives that do different things
         (
             "turn the garden light",
@@ -64,11 +66,11 @@ def test_an_alternative_that_could_do_the_wrong_thing_is_asked_back(
     home: tuple[IntentHandler, Sent], heard: str, alternatives: list[str], question: str
 ) -> None:
     handler, sent = home
-    plan = handler.understand_alternatives(heard, alternatives, device_id="garden-sat")
+    plan = handler.understand_alternatives(heard, alternatives, "garden-sat", "Study")
     assert plan is not None and plan.answer.startswith(question), plan
     assert handler.carry_out(plan).publishes == [] and sent == []
     if len(plan.offers) == 1:  # "yes" then does it
-        assert handler.handle("yes", device_id="garden-sat").publishes
+        assert handler.handle("yes", device_id="garden-sat", area="Study").publishes
         assert sent
 
 
