@@ -64,14 +64,23 @@ def test_help_says_what_to_give_and_where_every_setting_is(program: str) -> None
     assert "for /health" not in text
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @contextlib.contextmanager
 def _start(module: str, *args: str) -> Iterator[subprocess.Popen[bytes]]:
-    """The program for the block; killed at its end if a failed wait left it running."""
+    """The program for the block; killed at its end if a failed wait left it running.
+
+    It starts with SIGINT's default action, as a program typed at a shell does, also when the
+    tests themselves run as a background job (`make test &`, `nohup`): the shell starts those
+    with SIGINT ignored, and the programs keep it ignored, as such a start asks."""
     proc = subprocess.Popen(
         [sys.executable, "-m", module, *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         cwd=REPO,
+        preexec_fn=_default_sigint,
     )
     try:
         yield proc
@@ -141,7 +150,9 @@ def test_ctrl_c_while_the_hub_serves_stops_it_cleanly(tmp_path: Path) -> None:
 def test_ctrl_c_stops_the_satellite_without_a_traceback(moment: str) -> None:
     args = ("--uri", "tcp://127.0.0.1:0", "--no-zeroconf", "--mic-command", "sleep 60")
     with _start("satellite", *args) as proc:
-        before = _read_until(proc, moment, 60) if moment else _pause(0.3)
+        before = _read_until(proc, moment, 60) if moment else _pause(0.1)
         code, output = _interrupt(proc, before)
-    assert code == (0 if moment else INTERRUPTED), output
+    # A warm satellite can be serving within 0.3 s: then Ctrl-C is the graceful stop.
+    served = "ready on" in output
+    assert code == (0 if moment or served else INTERRUPTED), output
     assert "Traceback" not in output
