@@ -163,11 +163,18 @@ class IntentHandler:
         transcript most likely meant (`matcher.py`), acted on only when it is sure and no other
         command is as close, else asked back. `area`: the room it was said in.
         """
+        return self._understood(text, device_id, area, replies=True)
+
+    def _understood(
+        self, text: str, device_id: str | None, area: str | None, replies: bool
+    ) -> Plan:
+        """`understand`; with `replies` False, `text` is never taken as the answer to a
+        question asked back (a guess at what was said must not say "yes")."""
         recognized = self._recognized(text, device_id, area)
         if recognized is not None and not recognized.missing:
             return recognized
         return (  # "turn on the study lamp" with none there: a misheard "study light"?
-            self._answered(text, device_id, area)
+            (self._answered(text, device_id, area) if replies else None)
             or self._matched(text, device_id, area)
             or recognized
             or Plan(False, NOT_UNDERSTOOD, device_id=device_id)
@@ -191,7 +198,7 @@ class IntentHandler:
         disagrees with another is asked back."""
         found: list[tuple[str, Plan]] = []
         for text in alternatives[:MAX_ALTERNATIVES]:
-            plan = self.understand(text, device_id, area)
+            plan = self._understood(text, device_id, area, replies=False)
             if plan.handled and plan.intent not in (None, "AskBack") and not plan.refused:
                 found.append((plan.heard_as or " ".join(words_of(text)), plan))
         if not found:

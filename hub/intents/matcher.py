@@ -135,7 +135,7 @@ class Vocabulary:
         # (the "light" of the room it is in).
         firsts = {t.split()[0] for t in named if " " in t}
         kinds = {t.split()[-1] for t in named if " " in t}
-        self.telling = firsts | {t for t in named if " " not in t} - kinds
+        self.telling = firsts | ({t for t in named if " " not in t} - kinds)
         self.known = named | self.content | set(grammar_words)
         self._fixed = self.known - POLAR  # words no grammar word replaces
         self._named = named

@@ -74,6 +74,16 @@ def test_an_alternative_that_could_do_the_wrong_thing_is_asked_back(
         assert sent
 
 
+def test_an_alternative_never_answers_a_question_asked_back(
+    home: tuple[IntentHandler, Sent],
+) -> None:
+    handler, sent = home
+    assert handler.handle("turn on the kitchen life", device_id="d").answer.startswith("Did you")
+    assert handler.understand_alternatives("jess", ["yes", "Yes."], device_id="d") is None
+    assert sent == []
+    assert handler.handle("yes", device_id="d").publishes  # the question still waits
+
+
 def test_nothing_understood_in_the_alternatives_is_none(home: tuple[IntentHandler, Sent]) -> None:
     handler, _ = home
     assert (
