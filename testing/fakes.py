@@ -69,6 +69,7 @@ class FakeStt:
         self.text_for: Callable[[int], str] | None = None  # what it hears in this many bytes
         self.alternatives: list[str] | None = None  # its next best transcripts, when it has any
         self.alternatives_asked = 0
+        self.doubted: tuple[str, ...] = ()  # the transcript with an unsure word swapped
 
     def check_length(self, byte_count: int) -> float:
         audio_s = STT_FORMAT.seconds(byte_count)
@@ -84,7 +85,7 @@ class FakeStt:
         audio_s = STT_FORMAT.seconds(len(pcm16))
         text = self.text if self.text_for is None else self.text_for(len(pcm16))
         later = self._alternatives if self.alternatives is not None else None
-        return SttResult(text, language or "en", audio_s, 1.0, 15.0, False, later)
+        return SttResult(text, language or "en", audio_s, 1.0, 15.0, False, later, self.doubted)
 
     async def _alternatives(self) -> list[str]:
         self.alternatives_asked += 1

@@ -48,7 +48,13 @@ INCOMPLETE_HINT = (
     "stt.model tiny.en or base, or put a complete CTranslate2 model in a data directory"
 )
 MAX_HINT_TOKENS = 160
+MAX_DECODER_TOKENS = 448  # Whisper's decoder reads at most this many, the prompt included
 AUTO_BATCH_WINDOW_MS = 10  # the longest prompt of the home's names (Whisper allows 223)
+# A word Whisper was unsure of: another at least this likely next to the one it wrote (their
+# probabilities' ratio, the other's forms added up: " Off", " off"). "turn on" said by a
+# far voice had " on" 0.72, " off" 0.25; a clear one " on" 0.96, " off" under 0.01.
+DOUBT_RATIO = 0.2
+MAX_DOUBTS = 8  # rival transcripts kept per transcript, the likeliest first
 
 
 @dataclass(frozen=True)
@@ -56,7 +62,9 @@ class SttResult:
     """A transcript and how it was made.
 
     `alternatives`, when the engine can: Whisper's next best transcripts of the same audio
-    (a beam search, decoded only when awaited: for a transcript nothing understood)."""
+    (a beam search, decoded only when awaited: for a transcript nothing understood).
+    `doubted`: the transcript with one word it was unsure of swapped for the other it nearly
+    wrote ("turn off the …" for "turn on the …"), the likeliest first."""
 
     text: str
     language: str
@@ -67,6 +75,7 @@ class SttResult:
     alternatives: Callable[[], Awaitable[list[str]]] | None = field(
         default=None, compare=False, repr=False
     )
+    doubted: tuple[str, ...] = ()
 
 
 def _compression_ratio(text: str) -> float:
@@ -79,6 +88,16 @@ def _repeats_itself(text: str, n: int = REPEATED_NGRAM_WORDS) -> bool:
     words = re.sub(r"[^\w' ]", " ", text.lower()).split()
     grams = [tuple(words[i : i + n]) for i in range(len(words) - n + 1)]
     return len(grams) != len(set(grams))
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """What one short-window decode heard: the text, whether it looks doubtful (then it is
+    transcribed again with the full window) and the rival transcripts of its unsure words."""
+
+    text: str
+    suspicious: bool
+    doubted: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -114,7 +133,7 @@ class WhisperEngine:
         # The words to expect (the home's names), asked for at every decode when
         # stt.vocabulary_prompt is on; set by whoever knows the home.
         self.hint: Callable[[], str] | None = None
-        self._batcher: Batcher[DecodeJob, tuple[str, bool]] | None = None
+        self._batcher: Batcher[DecodeJob, Decoded] | None = None
 
     @property
     def languages(self) -> list[str]:
@@ -222,11 +241,11 @@ class WhisperEngine:
         if job is None:
             async with self._slots:
                 return await asyncio.to_thread(self.transcribe_sync, audio, language)
-        text, suspicious = await self._batcher.submit(job)
-        if not suspicious:
-            return self._finish(audio, job, text, suspicious, started)
+        decoded = await self._batcher.submit(job)
+        if not decoded.suspicious:
+            return self._finish(audio, job, decoded, started)
         async with self._slots:
-            return await asyncio.to_thread(self._finish, audio, job, text, suspicious, started)
+            return await asyncio.to_thread(self._finish, audio, job, decoded, started)
 
     def _language(self, requested: str | None) -> str:
         if not self.multilingual:
@@ -248,8 +267,8 @@ class WhisperEngine:
         if job is None:
             text = self._library_transcribe(audio, language)
             return SttResult(text, language, job_seconds(audio), _ms_since(started), 30.0, False)
-        [(text, suspicious)] = self._decode_batch([job])
-        return self._finish(audio, job, text, suspicious, started)
+        [decoded] = self._decode_batch([job])
+        return self._finish(audio, job, decoded, started)
 
     def _job(self, audio: np.ndarray, language: str) -> DecodeJob | None:
         """The short-window decode of `audio`, or None when it needs faster-whisper's path."""
@@ -265,20 +284,22 @@ class WhisperEngine:
         return DecodeJob(features, window_frames, language, max_tokens)
 
     def _finish(
-        self, audio: np.ndarray, job: DecodeJob, text: str, suspicious: bool, started: float
+        self, audio: np.ndarray, job: DecodeJob, decoded: Decoded, started: float
     ) -> SttResult:
-        window_frames = job.window_frames
-        if suspicious:
+        window_frames, text, doubted = job.window_frames, decoded.text, decoded.doubted
+        if decoded.suspicious:
             window_frames = FULL_WINDOW_FRAMES
             text = self._library_transcribe(audio, job.language)
+            doubted = self.doubted_sync(job, text)
         return SttResult(
             text,
             job.language,
             job_seconds(audio),
             _ms_since(started),
             window_frames / FRAMES_PER_S,
-            suspicious,
+            decoded.suspicious,
             self._later_alternatives(job, text) if self.settings.alternatives else None,
+            doubted,
         )
 
     def _later_alternatives(self, job: DecodeJob, text: str) -> Callable[[], Awaitable[list[str]]]:
@@ -297,19 +318,13 @@ class WhisperEngine:
         """Whisper's `stt.alternatives` best transcripts of `job` by beam search (the best
         first, each once): what else the audio may have said, for a transcript that nothing
         understood. Costs one more encode and a beam search (~0.3 s of tiny.en on 2 cores)."""
-        import ctranslate2
-
         model = self._model
         assert model is not None, "load() first"
         count = self.settings.alternatives
-        padded = np.zeros((1, job.features.shape[0], job.window_frames), dtype=np.float32)
-        used = min(job.features.shape[1], job.window_frames)
-        padded[0, :, :used] = job.features[:, :used]
         tokenizer, suppressed = self._tokenizer(job.language)
-        encoded = model.model.encode(ctranslate2.StorageView.from_array(padded), to_cpu=False)
         prompt = self._prompt(tokenizer)
         [result] = model.model.generate(
-            encoded,
+            self._encode([job]),
             [prompt],
             beam_size=max(count, self.settings.beam_size),
             num_hypotheses=count,
@@ -324,6 +339,40 @@ class WhisperEngine:
                 texts[text] = None
         return list(texts)
 
+    def doubted_sync(self, job: DecodeJob, text: str, encoded: object = None) -> tuple[str, ...]:
+        """`SttResult.doubted` of a transcript `text` of `job` that the greedy decode did not
+        write itself (a full-window retry's, a beam search's): the decoder reads `text` (a
+        forced decode, one call) and tells how likely each word was against the others. Costs
+        an encode when `encoded` is not given (~60 ms of tiny.en) and ~30 ms."""
+        model = self._model
+        assert model is not None, "load() first"
+        tokenizer, _ = self._tokenizer(job.language)
+        prompt = self._prompt(tokenizer)
+        ids = tokenizer.encode(" " + text.strip()) if text.strip() else []
+        if not ids or len(prompt) + len(ids) >= MAX_DECODER_TOKENS:
+            return ()
+        [result] = model.model.generate(
+            encoded if encoded is not None else self._encode([job]),
+            [prompt + ids],
+            beam_size=1,
+            max_length=len(prompt) + len(ids) + 1,
+            return_logits_vocab=True,
+        )
+        return _doubted(ids, result.logits[0][: len(ids)], tokenizer)
+
+    def _encode(self, jobs: Sequence[DecodeJob]) -> object:
+        """The encoder's output for `jobs` (one batch, padded to the longest window)."""
+        import ctranslate2
+
+        model = self._model
+        assert model is not None, "load() first"
+        window_frames = max(job.window_frames for job in jobs)
+        padded = np.zeros((len(jobs), jobs[0].features.shape[0], window_frames), dtype=np.float32)
+        for row, job in enumerate(jobs):
+            used = min(job.features.shape[1], window_frames)
+            padded[row, :, :used] = job.features[:, :used]
+        return model.model.encode(ctranslate2.StorageView.from_array(padded), to_cpu=False)
+
     def _prompt(self, tokenizer: Tokenizer) -> list[int]:
         """The decoder's start: the home's names (as faster-whisper's initial_prompt, the
         previous text before the start) when there is a hint, then the start of transcript."""
@@ -333,23 +382,15 @@ class WhisperEngine:
             prompt = [tokenizer.sot_prev, *tokenizer.encode(" " + hint)[-MAX_HINT_TOKENS:], *prompt]
         return prompt
 
-    def _decode_batch(self, jobs: Sequence[DecodeJob]) -> list[tuple[str, bool]]:
-        """One encoder and one decoder call for all `jobs` (one language): each one's text and
-        whether it looks doubtful (then it is transcribed again with the full window)."""
-        import ctranslate2
-
+    def _decode_batch(self, jobs: Sequence[DecodeJob]) -> list[Decoded]:
+        """One encoder and one decoder call for all `jobs` (one language): what each heard."""
         model = self._model
         assert model is not None
-        language = jobs[0].language
-        window_frames = max(job.window_frames for job in jobs)
-        padded = np.zeros((len(jobs), jobs[0].features.shape[0], window_frames), dtype=np.float32)
-        for row, job in enumerate(jobs):
-            used = min(job.features.shape[1], window_frames)
-            padded[row, :, :used] = job.features[:, :used]
-        tokenizer, suppressed = self._tokenizer(language)
-        encoded = model.model.encode(ctranslate2.StorageView.from_array(padded), to_cpu=False)
+        tokenizer, suppressed = self._tokenizer(jobs[0].language)
+        encoded = self._encode(jobs)
         prompt = self._prompt(tokenizer)
         max_tokens = max(job.max_tokens for job in jobs)
+        greedy = self.settings.beam_size == 1  # a beam search returns no per-step logits
         results = model.model.generate(
             encoded,
             [prompt] * len(jobs),
@@ -358,11 +399,21 @@ class WhisperEngine:
             suppress_blank=True,
             suppress_tokens=suppressed,
             return_scores=True,
+            return_logits_vocab=greedy,
         )
-        return [
-            self._judge(job, result.sequences_ids[0], result.scores, tokenizer)
-            for job, result in zip(jobs, results, strict=True)
-        ]
+        decoded = []
+        for job, result in zip(jobs, results, strict=True):
+            sequence = [t for t in result.sequences_ids[0] if t < tokenizer.eot]
+            text, suspicious = self._judge(job, sequence, result.scores, tokenizer)
+            doubted: tuple[str, ...] = ()  # a doubtful one's are its retry's
+            if not suspicious:
+                doubted = (
+                    _doubted(sequence, result.logits[0], tokenizer)
+                    if greedy
+                    else self.doubted_sync(job, text, encoded if len(jobs) == 1 else None)
+                )
+            decoded.append(Decoded(text, suspicious, doubted))
+        return decoded
 
     def _judge(
         self, job: DecodeJob, sequence: list[int], scores: list[float], tokenizer: Tokenizer
@@ -416,6 +467,43 @@ class WhisperEngine:
             initial_prompt=hint or None,
         )
         return " ".join(segment.text.strip() for segment in segments).strip()
+
+
+def _doubted(
+    sequence: list[int], logits: Sequence[object], tokenizer: Tokenizer
+) -> tuple[str, ...]:
+    """The transcript `sequence` with each word Whisper was unsure of swapped for another it
+    nearly wrote instead (the likeliest first): `logits` are the greedy decode's, one row of
+    the vocabulary per step. A rival's forms count together (" Off", " off", "off")."""
+    ids = [token for token in sequence if token < tokenizer.eot]
+    found: list[tuple[float, str]] = []
+    least = math.log(DOUBT_RATIO)
+    for step, chosen in enumerate(ids[: len(logits)]):
+        row = np.asarray(logits[step], dtype=np.float32).reshape(-1)
+        gaps = row - row[chosen]  # log of each token's probability over the chosen one's
+        said = tokenizer.decode([chosen]).strip().lower()
+        rivals: dict[str, tuple[float, int, float]] = {}  # word: ratio, its likeliest token
+        for index in np.flatnonzero(gaps >= least - math.log(4)):  # forms under a quarter add up
+            token = int(index)
+            word = tokenizer.decode([token]).strip().lower() if token < tokenizer.eot else ""
+            if (
+                token == chosen
+                or not any(c.isalnum() for c in word)
+                or said.startswith(word)  # the same word in more pieces ("T", "ur", "n")
+                or word.startswith(said)
+            ):
+                continue
+            gap = float(gaps[token])
+            ratio, best, best_gap = rivals.get(word, (0.0, token, gap))
+            if gap > best_gap:
+                best, best_gap = token, gap
+            rivals[word] = (ratio + math.exp(gap), best, best_gap)
+        for ratio, token, _ in rivals.values():
+            if ratio >= DOUBT_RATIO:
+                text = tokenizer.decode([*ids[:step], token, *ids[step + 1 :]]).strip()
+                found.append((ratio, text))
+    found.sort(key=lambda item: -item[0])
+    return tuple(dict.fromkeys(text for _, text in found[:MAX_DOUBTS]))
 
 
 def _ms_since(started: float) -> float:

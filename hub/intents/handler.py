@@ -27,6 +27,7 @@ from .matcher import (
     Vocabulary,
     hypotheses,
     keeps_polarity_and_numbers,
+    says_otherwise,
     similarity,
     words_of,
 )
@@ -156,14 +157,47 @@ class IntentHandler:
         """
         return self.carry_out(self.understand(text, device_id, area))
 
-    def understand(self, text: str, device_id: str | None = None, area: str | None = None) -> Plan:
+    def understand(
+        self,
+        text: str,
+        device_id: str | None = None,
+        area: str | None = None,
+        doubted: Sequence[str] = (),
+    ) -> Plan:
         """What `text` asks for and what to answer, with nothing done yet.
 
         The grammar first; then the answer to a question asked back; then what a misheard
         transcript most likely meant (`matcher.py`), acted on only when it is sure and no other
-        command is as close, else asked back. `area`: the room it was said in.
+        command is as close, else asked back. `area`: the room it was said in. `doubted`: the
+        transcript with a word the recognizer was unsure of swapped for the one it nearly
+        wrote; where that turns an on/off word or a number into another ("turn off" for "turn
+        on") and does something else, the command is asked back, not acted on.
         """
-        return self._understood(text, device_id, area, replies=True)
+        plan = self._understood(text, device_id, area, replies=True)
+        if doubted and (plan.publishes or plan.deferred is not None) and _acts(plan):
+            return self._doubted(text, plan, doubted, device_id, area) or plan
+        return plan
+
+    def _doubted(
+        self,
+        text: str,
+        plan: Plan,
+        doubted: Sequence[str],
+        device_id: str | None,
+        area: str | None,
+    ) -> Plan | None:
+        """The question back when a doubted word may have said the opposite of `plan`."""
+        said = plan.heard_as or " ".join(words_of(text))
+        for other in doubted[:MAX_ALTERNATIVES]:
+            if not says_otherwise(text, other):
+                continue
+            rival = self._understood(other, device_id, area, replies=False)
+            if _acts(rival) and _effect(rival) != _effect(plan):
+                meant = rival.heard_as or " ".join(words_of(other))
+                offers = (said, meant)
+                best = Hypothesis(said, plan.confidence)
+                return self._question(f"Did you mean: {said}, or {meant}?", offers, best, device_id)
+        return None
 
     def _understood(
         self, text: str, device_id: str | None, area: str | None, replies: bool
@@ -199,7 +233,7 @@ class IntentHandler:
         found: list[tuple[str, Plan]] = []
         for text in alternatives[:MAX_ALTERNATIVES]:
             plan = self._understood(text, device_id, area, replies=False)
-            if plan.handled and plan.intent not in (None, "AskBack") and not plan.refused:
+            if _acts(plan):
                 found.append((plan.heard_as or " ".join(words_of(text)), plan))
         if not found:
             return None
@@ -489,6 +523,11 @@ class IntentHandler:
         if left <= 0:
             return "That was all the time left: the timer is done."
         return f"Timer changed: {spoken_duration(left)} left."
+
+
+def _acts(plan: Plan) -> bool:
+    """Whether carrying `plan` out would do something (not a question, refusal or nothing)."""
+    return plan.handled and plan.intent not in (None, "AskBack") and not plan.refused
 
 
 def _effect(plan: Plan) -> object:

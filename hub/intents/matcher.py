@@ -272,6 +272,23 @@ def keeps_polarity_and_numbers(heard: str, meant: str) -> bool:
     return _polarity(a) == _polarity(b) and _numbers(a) == _numbers(b)
 
 
+def says_otherwise(heard: str, other: str) -> bool:
+    """Whether `other` says another on/off (open, lock, …) word or another number than
+    `heard`, spelled alike: "15%" for "50%", not "twenty" for "22" (the start of "twenty-two":
+    a number in words where `heard` had digits, or the reverse, tells nothing)."""
+    a, b = words_of(heard), words_of(other)
+    if _polarity(a) != _polarity(b):
+        return True
+    ours, theirs = _numbers(a), _numbers(b)
+    if len(ours) != len(theirs):
+        return True
+    return any(x != y and _is_digits(x) == _is_digits(y) for x, y in zip(ours, theirs, strict=True))
+
+
+def _is_digits(word: str) -> bool:
+    return word[:1].isdigit()
+
+
 def _numbers(words: list[str]) -> list[str]:
     return [w.rstrip("%") for w in words if _is_number(w) and w not in ("and", "point")]
 

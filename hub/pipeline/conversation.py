@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from ..engines.errors import EngineError
@@ -35,6 +35,7 @@ async def converse(
     area: str | None = None,
     plan: Plan | None = None,
     alternatives: Callable[[], Awaitable[list[str]]] | None = None,
+    doubted: Sequence[str] = (),
 ) -> Answer:
     """Understand `text` and act on it; never raises for what people say.
 
@@ -45,11 +46,12 @@ async def converse(
     (a grammar answer comes whole, in `Answer`, its commands in `Answer.publishes`).
     `plan` is the grammar's plan of `text` made already (while the end of speech was
     confirmed): it is carried out as it is. `alternatives`: Whisper's next best transcripts of
-    the audio `text` was heard from, asked for when the grammar makes nothing of `text`.
+    the audio `text` was heard from, asked for when the grammar makes nothing of `text`;
+    `doubted`: `text` with a word the recognizer was unsure of swapped (`SttResult.doubted`).
     """
     started = time.perf_counter()
     if plan is None:
-        plan = services.intents.understand(text, device_id, area)
+        plan = services.intents.understand(text, device_id, area, doubted)
         if not plan.handled and alternatives is not None:
             plan = await _from_alternatives(services, text, alternatives, device_id, area) or plan
     outcome = services.intents.carry_out(plan)

@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -180,7 +180,7 @@ class Utterance:
         vad: VoiceActivity | None,
         settings: VadSettings,
         language: str | None,
-        understand: Callable[[str], Plan] | None = None,
+        understand: Callable[[str, Sequence[str]], Plan] | None = None,
         on_plan: Callable[[Guess], None] | None = None,
         on_drop: Callable[[Guess], None] | None = None,
     ) -> None:
@@ -242,7 +242,8 @@ class Utterance:
         """Decode `audio`, then read the transcript for the end (and plan it)."""
         result = guess.result = await self._decode(audio)
         text = result.text.strip() if isinstance(result, SttResult) else ""
-        plan = self._plan(text) if text else None
+        doubted = result.doubted if isinstance(result, SttResult) else ()
+        plan = self._plan(text, doubted) if text else None
         guess.plan = plan if plan is not None and plan.complete else None
         guess.ending = ending_of(text, guess.plan is not None)
         _LOGGER.debug("Speculative %r after %d bytes: %s", text, guess.audio_bytes, guess.ending)
@@ -253,11 +254,11 @@ class Utterance:
         if self._end_by_guess():
             self.decided.set()
 
-    def _plan(self, text: str) -> Plan | None:
+    def _plan(self, text: str, doubted: Sequence[str]) -> Plan | None:
         if self._understand is None:
             return None
         try:
-            return self._understand(text)
+            return self._understand(text, doubted)
         except Exception:  # the grammar's bug must not cost the command: the window decides
             _LOGGER.exception("Planning %r failed", text)
             return None

@@ -89,6 +89,7 @@ class Run:
         self._plan: Plan | None = None  # the grammar's plan of the speculative transcript
         # Whisper's next best transcripts of the command's audio, decoded when asked for
         self._alternatives: Callable[[], Awaitable[list[str]]] | None = None
+        self._doubted: tuple[str, ...] = ()  # the transcript with an unsure word swapped
         self._prepared: Prepared | None = None  # its answer's first piece, rendering ahead
 
     def __repr__(self) -> str:
@@ -275,7 +276,9 @@ class Run:
             vad,
             services.vad_settings,
             language,
-            lambda text: services.intents.understand(text, request.device_id, request.area),
+            lambda text, doubted: services.intents.understand(
+                text, request.device_id, request.area, doubted
+            ),
             self._prepare,
             lambda _guess: self._drop_prepared(),
         )
@@ -296,7 +299,7 @@ class Run:
         if self._plan is None:
             self._drop_prepared()
         text = result.text.strip()
-        self._alternatives = result.alternatives
+        self._alternatives, self._doubted = result.alternatives, result.doubted
         self.result.transcript = text
         await self._emit(
             SttEnd(
@@ -407,6 +410,7 @@ class Run:
             area=request.area,
             plan=plan,
             alternatives=self._alternatives,
+            doubted=self._doubted,
         )
         for publish in answer.publishes[len(acted) :]:  # the grammar's, reported once it is done
             await action(publish)
