@@ -40,6 +40,7 @@ class SttSettings:
     max_audio_s: float = 120.0
     vocabulary_prompt: bool = True
     alternatives: int = 5
+    doubt_ratio: float = 0.2
     batch_window_ms: int = -1
     max_batch: int = 8
 
@@ -56,6 +57,12 @@ class SttSettings:
             "stt.alternatives",
             self.alternatives,
             "must be 0..10 (0 = off)",
+        )
+        check(
+            0 <= self.doubt_ratio < 1,
+            "stt.doubt_ratio",
+            self.doubt_ratio,
+            "must be 0..1 (0 = off)",
         )
         check(1 <= self.beam_size <= 10, "stt.beam_size", self.beam_size, "must be 1..10")
         check(self.cpu_threads >= 0, "stt.cpu_threads", self.cpu_threads, "must be >= 0 (0 = all)")

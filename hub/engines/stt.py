@@ -50,10 +50,9 @@ INCOMPLETE_HINT = (
 MAX_HINT_TOKENS = 160
 MAX_DECODER_TOKENS = 448  # Whisper's decoder reads at most this many, the prompt included
 AUTO_BATCH_WINDOW_MS = 10  # the longest prompt of the home's names (Whisper allows 223)
-# A word Whisper was unsure of: another at least this likely next to the one it wrote (their
-# probabilities' ratio, the other's forms added up: " Off", " off"). "turn on" said by a
-# far voice had " on" 0.72, " off" 0.25; a clear one " on" 0.96, " off" under 0.01.
-DOUBT_RATIO = 0.2
+# A word Whisper was unsure of: another at least stt.doubt_ratio as likely as the one it wrote
+# (their probabilities' ratio, the other's forms added up: " Off", " off"). "turn on" said by
+# a far voice had " on" 0.72, " off" 0.25; a clear one " on" 0.96, " off" under 0.01.
 MAX_DOUBTS = 8  # rival transcripts kept per transcript, the likeliest first
 
 
@@ -349,7 +348,8 @@ class WhisperEngine:
         tokenizer, _ = self._tokenizer(job.language)
         prompt = self._prompt(tokenizer)
         ids = tokenizer.encode(" " + text.strip()) if text.strip() else []
-        if not ids or len(prompt) + len(ids) >= MAX_DECODER_TOKENS:
+        ratio = self.settings.doubt_ratio
+        if not ids or ratio <= 0 or len(prompt) + len(ids) >= MAX_DECODER_TOKENS:
             return ()
         [result] = model.model.generate(
             encoded if encoded is not None else self._encode([job]),
@@ -358,7 +358,7 @@ class WhisperEngine:
             max_length=len(prompt) + len(ids) + 1,
             return_logits_vocab=True,
         )
-        return _doubted(ids, result.logits[0][: len(ids)], tokenizer)
+        return _doubted(ids, result.logits[0][: len(ids)], tokenizer, ratio)
 
     def _encode(self, jobs: Sequence[DecodeJob]) -> object:
         """The encoder's output for `jobs` (one batch, padded to the longest window)."""
@@ -390,6 +390,7 @@ class WhisperEngine:
         encoded = self._encode(jobs)
         prompt = self._prompt(tokenizer)
         max_tokens = max(job.max_tokens for job in jobs)
+        doubting = self.settings.doubt_ratio > 0
         greedy = self.settings.beam_size == 1  # a beam search returns no per-step logits
         results = model.model.generate(
             encoded,
@@ -399,16 +400,16 @@ class WhisperEngine:
             suppress_blank=True,
             suppress_tokens=suppressed,
             return_scores=True,
-            return_logits_vocab=greedy,
+            return_logits_vocab=greedy and doubting,
         )
         decoded = []
         for job, result in zip(jobs, results, strict=True):
             sequence = [t for t in result.sequences_ids[0] if t < tokenizer.eot]
             text, suspicious = self._judge(job, sequence, result.scores, tokenizer)
             doubted: tuple[str, ...] = ()  # a doubtful one's are its retry's
-            if not suspicious:
+            if doubting and not suspicious:
                 doubted = (
-                    _doubted(sequence, result.logits[0], tokenizer)
+                    _doubted(sequence, result.logits[0], tokenizer, self.settings.doubt_ratio)
                     if greedy
                     else self.doubted_sync(job, text, encoded if len(jobs) == 1 else None)
                 )
@@ -470,14 +471,15 @@ class WhisperEngine:
 
 
 def _doubted(
-    sequence: list[int], logits: Sequence[object], tokenizer: Tokenizer
+    ids: list[int], logits: Sequence[object], tokenizer: Tokenizer, least_ratio: float
 ) -> tuple[str, ...]:
-    """The transcript `sequence` with each word Whisper was unsure of swapped for another it
-    nearly wrote instead (the likeliest first): `logits` are the greedy decode's, one row of
-    the vocabulary per step. A rival's forms count together (" Off", " off", "off")."""
-    ids = [token for token in sequence if token < tokenizer.eot]
+    """The transcript `ids` with each word Whisper was unsure of swapped for another it
+    nearly wrote instead, at least `least_ratio` as likely (the likeliest first): `logits`
+    are the decoder's, one row of the vocabulary per token. A rival's forms count together
+    (" Off", " off", "off")."""
+    ids = [token for token in ids if token < tokenizer.eot]
     found: list[tuple[float, str]] = []
-    least = math.log(DOUBT_RATIO)
+    least = math.log(least_ratio)
     for step, chosen in enumerate(ids[: len(logits)]):
         row = np.asarray(logits[step], dtype=np.float32).reshape(-1)
         gaps = row - row[chosen]  # log of each token's probability over the chosen one's
@@ -499,7 +501,7 @@ def _doubted(
                 best, best_gap = token, gap
             rivals[word] = (ratio + math.exp(gap), best, best_gap)
         for ratio, token, _ in rivals.values():
-            if ratio >= DOUBT_RATIO:
+            if ratio >= least_ratio:
                 text = tokenizer.decode([*ids[:step], token, *ids[step + 1 :]]).strip()
                 found.append((ratio, text))
     found.sort(key=lambda item: -item[0])

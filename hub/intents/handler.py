@@ -27,7 +27,7 @@ from .matcher import (
     Vocabulary,
     hypotheses,
     keeps_polarity_and_numbers,
-    says_otherwise,
+    respelled_number,
     similarity,
     words_of,
 )
@@ -170,8 +170,9 @@ class IntentHandler:
         transcript most likely meant (`matcher.py`), acted on only when it is sure and no other
         command is as close, else asked back. `area`: the room it was said in. `doubted`: the
         transcript with a word the recognizer was unsure of swapped for the one it nearly
-        wrote; where that turns an on/off word or a number into another ("turn off" for "turn
-        on") and does something else, the command is asked back, not acted on.
+        wrote; where that is itself a command of the grammar that does something else ("turn
+        off" for "turn on", "15%" for "50%", "lights" for "light"), the command is asked back,
+        not acted on. A number in words for one in digits ("twenty" for "22") does not count.
         """
         plan = self._understood(text, device_id, area, replies=True)
         if doubted and (plan.publishes or plan.deferred is not None) and _acts(plan):
@@ -186,14 +187,15 @@ class IntentHandler:
         device_id: str | None,
         area: str | None,
     ) -> Plan | None:
-        """The question back when a doubted word may have said the opposite of `plan`."""
+        """The question back when a doubted word may have asked for something else than
+        `plan`: a rival read as it is by the grammar (a corrected one is a guess on a guess)."""
         said = plan.heard_as or " ".join(words_of(text))
         for other in doubted[:MAX_ALTERNATIVES]:
-            if not says_otherwise(text, other):
+            if respelled_number(text, other):
                 continue
-            rival = self._understood(other, device_id, area, replies=False)
-            if _acts(rival) and _effect(rival) != _effect(plan):
-                meant = rival.heard_as or " ".join(words_of(other))
+            rival = self._recognized(other, device_id, area)
+            if rival is not None and _acts(rival) and _effect(rival) != _effect(plan):
+                meant = " ".join(words_of(other))
                 offers = (said, meant)
                 best = Hypothesis(said, plan.confidence)
                 return self._question(f"Did you mean: {said}, or {meant}?", offers, best, device_id)

@@ -272,17 +272,19 @@ def keeps_polarity_and_numbers(heard: str, meant: str) -> bool:
     return _polarity(a) == _polarity(b) and _numbers(a) == _numbers(b)
 
 
-def says_otherwise(heard: str, other: str) -> bool:
-    """Whether `other` says another on/off (open, lock, …) word or another number than
-    `heard`, spelled alike: "15%" for "50%", not "twenty" for "22" (the start of "twenty-two":
-    a number in words where `heard` had digits, or the reverse, tells nothing)."""
+def respelled_number(heard: str, other: str) -> bool:
+    """Whether `other` differs from `heard` only in a number written in words where `heard`
+    has digits, or the reverse ("twenty" for "22"): Whisper's first piece of "twenty-two",
+    which tells nothing about the number."""
     a, b = words_of(heard), words_of(other)
-    if _polarity(a) != _polarity(b):
-        return True
-    ours, theirs = _numbers(a), _numbers(b)
-    if len(ours) != len(theirs):
-        return True
-    return any(x != y and _is_digits(x) == _is_digits(y) for x, y in zip(ours, theirs, strict=True))
+    pairs = [(x, y) for x, y in zip(a, b, strict=False) if x != y]
+    return (
+        len(a) == len(b)
+        and bool(pairs)
+        and all(
+            _is_number(x) and _is_number(y) and _is_digits(x) != _is_digits(y) for x, y in pairs
+        )
+    )
 
 
 def _is_digits(word: str) -> bool:

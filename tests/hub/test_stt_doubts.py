@@ -1,7 +1,7 @@
-"""Words Whisper was unsure of (`SttResult.doubted`): where the word it nearly wrote says the
-opposite ("turn off" for "turn on") or another number and does something else, the command
-is asked back, never acted on; the real engine's per-word doubts, the handler's rules and a
-run through the pipeline."""
+"""Words Whisper was unsure of (`SttResult.doubted`): where the word it nearly wrote makes
+another command that does something else ("turn off" for "turn on", another number, another
+device), the command is asked back, never acted on; the real engine's per-word doubts, the
+handler's rules and a run through the pipeline."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from hub.pipeline.run import Run
 from hub.settings import Device, SttSettings
 from protocol.aio import bounded
 from protocol.audio import pcm16_to_float
+from protocol.settings import SettingsError
 from testing.audio import espeak_speech, piper_speech
 from testing.fakes import FakeStt, FakeTts, Published, RecordingPeer, fake_services
 from testing.sound_alike_home import sound_alike_handler
@@ -60,6 +61,12 @@ def test_an_unsure_on_that_may_have_been_off_is_asked_back(
             ["turn on the garden lights", "Turn on a garden light", "turn off the garden light"],
             ON_OR_OFF,
         ),
+        # another device of the home
+        (
+            "turn on the kitchen light",
+            ["turn on the kitchen lamp"],
+            "Did you mean: turn on the kitchen light, or turn on the kitchen lamp?",
+        ),
     ],
 )
 def test_a_doubt_that_does_something_else_is_asked_back(
@@ -80,6 +87,8 @@ def test_a_doubt_that_does_something_else_is_asked_back(
         ("set the ecobee thermostat to 22", ["set the ecobee thermostat to twenty"]),
         # the other word makes no command of the home
         ("turn on the garden light", ["turn of the garden light", "turn on the garden lie"]),
+        # ... or only one that the grammar would have to correct first (a guess on a guess)
+        ("turn on the kitchen light", ["turn on the kitchen lamb"]),
     ],
 )
 def test_a_doubt_that_changes_nothing_that_matters_is_acted_on(
@@ -150,3 +159,15 @@ async def test_a_run_with_an_unsure_on_asks_and_publishes_nothing() -> None:
     stt.text, stt.doubted = "turn off the kitchen light", ("turn off the kitchen lights",)
     await bounded(Run(services, RecordingPeer([b"\0" * 4096] * 4, True), request).execute(), 10)
     assert published.messages == [("zigbee2mqtt/kitchen_light/set", json.dumps({"state": "OFF"}))]
+
+
+def test_doubts_can_be_turned_off(engine: WhisperEngine) -> None:
+    audio = pcm16_to_float(espeak_speech("turn on the garden light", voice="en-us+m3"))
+    off = WhisperEngine(engine.model_dir, "tiny.en", SttSettings(doubt_ratio=0), Device.CPU)
+    off._model, off.hint = engine._model, engine.hint  # the same loaded model, the setting off
+    result = off.transcribe_sync(audio, "en")
+    job = off._job(audio, "en")
+    assert job is not None
+    assert result.doubted == () and off.doubted_sync(job, result.text) == ()
+    with pytest.raises(SettingsError, match=r"stt\.doubt_ratio"):
+        SttSettings(doubt_ratio=1.0)
