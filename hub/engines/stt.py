@@ -50,10 +50,7 @@ INCOMPLETE_HINT = (
 MAX_HINT_TOKENS = 160
 MAX_DECODER_TOKENS = 448  # Whisper's decoder reads at most this many, the prompt included
 AUTO_BATCH_WINDOW_MS = 10  # the longest prompt of the home's names (Whisper allows 223)
-# A word Whisper was unsure of: another at least stt.doubt_ratio as likely as the one it wrote
-# (their probabilities' ratio, the other's forms added up: " Off", " off"). "turn on" said by
-# a far voice had " on" 0.72, " off" 0.25; a clear one " on" 0.96, " off" under 0.01.
-MAX_DOUBTS = 8  # rival transcripts kept per transcript, the likeliest first
+MAX_DOUBTS = 8  # rival transcripts kept per transcript (SttResult.doubted), the likeliest first
 
 
 @dataclass(frozen=True)
@@ -476,8 +473,8 @@ def _doubted(
     """The transcript `ids` with each word Whisper was unsure of swapped for another it
     nearly wrote instead, at least `least_ratio` as likely (the likeliest first): `logits`
     are the decoder's, one row of the vocabulary per token. A rival's forms count together
-    (" Off", " off", "off")."""
-    ids = [token for token in ids if token < tokenizer.eot]
+    (" Off", " off", "off"): "turn on" said by a far voice had " on" 0.72 and " off" 0.25
+    (a ratio of 0.35), a clear one " on" 0.96 and " off" under 0.01."""
     found: list[tuple[float, str]] = []
     least = math.log(least_ratio)
     for step, chosen in enumerate(ids[: len(logits)]):
