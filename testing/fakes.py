@@ -70,6 +70,7 @@ class FakeStt:
         self.alternatives: list[str] | None = None  # its next best transcripts, when it has any
         self.alternatives_asked = 0
         self.doubted: tuple[str, ...] = ()  # the transcript with an unsure word swapped
+        self.first_reading = ""  # the short-window transcript a full-window retry replaced
 
     def check_length(self, byte_count: int) -> float:
         audio_s = STT_FORMAT.seconds(byte_count)
@@ -85,7 +86,17 @@ class FakeStt:
         audio_s = STT_FORMAT.seconds(len(pcm16))
         text = self.text if self.text_for is None else self.text_for(len(pcm16))
         later = self._alternatives if self.alternatives is not None else None
-        return SttResult(text, language or "en", audio_s, 1.0, 15.0, False, later, self.doubted)
+        return SttResult(
+            text,
+            language or "en",
+            audio_s,
+            1.0,
+            15.0,
+            bool(self.first_reading),
+            later,
+            self.doubted,
+            self.first_reading,
+        )
 
     async def _alternatives(self) -> list[str]:
         self.alternatives_asked += 1

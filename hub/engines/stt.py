@@ -60,7 +60,9 @@ class SttResult:
     `alternatives`, when the engine can: Whisper's next best transcripts of the same audio
     (a beam search, decoded only when awaited: for a transcript nothing understood).
     `doubted`: the transcript with one word it was unsure of swapped for the other it nearly
-    wrote ("turn off the …" for "turn on the …"), the likeliest first."""
+    wrote ("turn off the …" for "turn on the …"), the likeliest first. `first_reading`: where
+    a doubtful short-window decode was transcribed again with the full window, what the short
+    one said (a second opinion on the same audio), else empty."""
 
     text: str
     language: str
@@ -72,6 +74,7 @@ class SttResult:
         default=None, compare=False, repr=False
     )
     doubted: tuple[str, ...] = ()
+    first_reading: str = ""
 
 
 def _compression_ratio(text: str) -> float:
@@ -296,6 +299,7 @@ class WhisperEngine:
             decoded.suspicious,
             self._later_alternatives(job, text) if self.settings.alternatives else None,
             doubted,
+            decoded.text if decoded.suspicious else "",
         )
 
     def _later_alternatives(self, job: DecodeJob, text: str) -> Callable[[], Awaitable[list[str]]]:

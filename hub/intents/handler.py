@@ -163,6 +163,7 @@ class IntentHandler:
         device_id: str | None = None,
         area: str | None = None,
         doubted: Sequence[str] = (),
+        first_reading: str = "",
     ) -> Plan:
         """What `text` asks for and what to answer, with nothing done yet.
 
@@ -173,11 +174,26 @@ class IntentHandler:
         wrote; where that is itself a command of the grammar that does something else ("turn
         off" for "turn on", "15%" for "50%", "lights" for "light"), the command is asked back,
         not acted on. A number in words for one in digits ("twenty" for "22") does not count.
+        `first_reading`: another transcript of the same audio (the short-window decode that a
+        full-window one replaced); understood as it would be on its own, when it does
+        something else the command is asked back too ("turn off" against "turn on").
         """
         plan = self._understood(text, device_id, area, replies=True)
-        if doubted and (plan.publishes or plan.deferred is not None) and _acts(plan):
+        if not (plan.publishes or plan.deferred is not None) or not _acts(plan):
+            return plan
+        if first_reading:
+            other = self._understood(first_reading, device_id, area, replies=False)
+            if _acts(other) and _effect(other) != _effect(plan):
+                return self._both(text, plan, other.heard_as or first_reading, device_id)
+        if doubted:
             return self._doubted(text, plan, doubted, device_id, area) or plan
         return plan
+
+    def _both(self, text: str, plan: Plan, other: str, device_id: str | None) -> Plan:
+        """The question back offering `plan` (heard in `text`) and the `other` reading."""
+        said, meant = plan.heard_as or " ".join(words_of(text)), " ".join(words_of(other))
+        best = Hypothesis(said, plan.confidence)
+        return self._question(f"Did you mean: {said}, or {meant}?", (said, meant), best, device_id)
 
     def _doubted(
         self,
@@ -189,16 +205,12 @@ class IntentHandler:
     ) -> Plan | None:
         """The question back when a doubted word may have asked for something else than
         `plan`: a rival read as it is by the grammar (a corrected one is a guess on a guess)."""
-        said = plan.heard_as or " ".join(words_of(text))
         for other in doubted[:MAX_ALTERNATIVES]:
             if respelled_number(text, other):
                 continue
             rival = self._recognized(other, device_id, area)
             if rival is not None and _acts(rival) and _effect(rival) != _effect(plan):
-                meant = " ".join(words_of(other))
-                offers = (said, meant)
-                best = Hypothesis(said, plan.confidence)
-                return self._question(f"Did you mean: {said}, or {meant}?", offers, best, device_id)
+                return self._both(text, plan, other, device_id)
         return None
 
     def _understood(

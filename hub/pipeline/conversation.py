@@ -36,6 +36,7 @@ async def converse(
     plan: Plan | None = None,
     alternatives: Callable[[], Awaitable[list[str]]] | None = None,
     doubted: Sequence[str] = (),
+    first_reading: str = "",
 ) -> Answer:
     """Understand `text` and act on it; never raises for what people say.
 
@@ -47,11 +48,12 @@ async def converse(
     `plan` is the grammar's plan of `text` made already (while the end of speech was
     confirmed): it is carried out as it is. `alternatives`: Whisper's next best transcripts of
     the audio `text` was heard from, asked for when the grammar makes nothing of `text`;
-    `doubted`: `text` with a word the recognizer was unsure of swapped (`SttResult.doubted`).
+    `doubted`: `text` with a word the recognizer was unsure of swapped (`SttResult.doubted`);
+    `first_reading`: another transcript of the same audio (`SttResult.first_reading`).
     """
     started = time.perf_counter()
     if plan is None:
-        plan = services.intents.understand(text, device_id, area, doubted)
+        plan = services.intents.understand(text, device_id, area, doubted, first_reading)
         if not plan.handled and alternatives is not None:
             plan = await _from_alternatives(services, text, alternatives, device_id, area) or plan
     outcome = services.intents.carry_out(plan)

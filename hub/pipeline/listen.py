@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -168,7 +168,8 @@ class Utterance:
     """One command's audio, its VAD segmentation and its (speculative) transcription.
 
     Without a VAD (a Wyoming client that ends the audio itself) it only collects the audio.
-    With `understand` (the grammar's planner) the pause that ends the command is read from
+    With `understand` (the grammar's planner, given the transcript and the result it is
+    the text of: its doubts and other readings) the pause that ends the command is read from
     the speculative transcript; the command may then end between two chunks, when a decode
     comes back: `decided` is set. `on_plan` hears of a complete command's plan as soon as it is
     made, `on_drop` when that guess is dropped (speech resumed, or it was not used).
@@ -180,7 +181,7 @@ class Utterance:
         vad: VoiceActivity | None,
         settings: VadSettings,
         language: str | None,
-        understand: Callable[[str, Sequence[str]], Plan] | None = None,
+        understand: Callable[[str, SttResult], Plan] | None = None,
         on_plan: Callable[[Guess], None] | None = None,
         on_drop: Callable[[Guess], None] | None = None,
     ) -> None:
@@ -242,8 +243,7 @@ class Utterance:
         """Decode `audio`, then read the transcript for the end (and plan it)."""
         result = guess.result = await self._decode(audio)
         text = result.text.strip() if isinstance(result, SttResult) else ""
-        doubted = result.doubted if isinstance(result, SttResult) else ()
-        plan = self._plan(text, doubted) if text else None
+        plan = self._plan(text, result) if text and isinstance(result, SttResult) else None
         guess.plan = plan if plan is not None and plan.complete else None
         guess.ending = ending_of(text, guess.plan is not None)
         _LOGGER.debug("Speculative %r after %d bytes: %s", text, guess.audio_bytes, guess.ending)
@@ -254,11 +254,11 @@ class Utterance:
         if self._end_by_guess():
             self.decided.set()
 
-    def _plan(self, text: str, doubted: Sequence[str]) -> Plan | None:
+    def _plan(self, text: str, result: SttResult) -> Plan | None:
         if self._understand is None:
             return None
         try:
-            return self._understand(text, doubted)
+            return self._understand(text, result)
         except Exception:  # the grammar's bug must not cost the command: the window decides
             _LOGGER.exception("Planning %r failed", text)
             return None

@@ -90,6 +90,7 @@ class Run:
         # Whisper's next best transcripts of the command's audio, decoded when asked for
         self._alternatives: Callable[[], Awaitable[list[str]]] | None = None
         self._doubted: tuple[str, ...] = ()  # the transcript with an unsure word swapped
+        self._first_reading = ""  # the short-window transcript a full-window one replaced
         self._prepared: Prepared | None = None  # its answer's first piece, rendering ahead
 
     def __repr__(self) -> str:
@@ -276,8 +277,8 @@ class Run:
             vad,
             services.vad_settings,
             language,
-            lambda text, doubted: services.intents.understand(
-                text, request.device_id, request.area, doubted
+            lambda text, heard: services.intents.understand(
+                text, request.device_id, request.area, heard.doubted, heard.first_reading
             ),
             self._prepare,
             lambda _guess: self._drop_prepared(),
@@ -300,6 +301,7 @@ class Run:
             self._drop_prepared()
         text = result.text.strip()
         self._alternatives, self._doubted = result.alternatives, result.doubted
+        self._first_reading = result.first_reading
         self.result.transcript = text
         await self._emit(
             SttEnd(
@@ -411,6 +413,7 @@ class Run:
             plan=plan,
             alternatives=self._alternatives,
             doubted=self._doubted,
+            first_reading=self._first_reading,
         )
         for publish in answer.publishes[len(acted) :]:  # the grammar's, reported once it is done
             await action(publish)

@@ -175,3 +175,100 @@ def test_doubts_can_be_turned_off(engine: WhisperEngine) -> None:
     assert result.doubted == () and off.doubted_sync(job, result.text) == ()
     with pytest.raises(SettingsError, match=r"stt\.doubt_ratio"):
         SttSettings(doubt_ratio=1.0)
+
+
+# The first reading: a doubtful short-window decode transcribed again with the full window
+# leaves what the short one said (`SttResult.first_reading`), a second opinion on the audio.
+
+
+@pytest.mark.parametrize(
+    ("heard", "first_reading", "question"),
+    [
+        # the retry flipped on to off (measured: far from the mic, "Turrom on the lights …")
+        (
+            "Turn off the garden light.",
+            "Turrom on the garden light.",
+            "Did you mean: turn off the garden light, or turn on the garden light?",
+        ),
+        # the short one acts elsewhere
+        (
+            "turn on the study light",
+            "turn on the garden light",
+            "Did you mean: turn on the study light, or turn on the garden light?",
+        ),
+        # a question against a command ("lock the door" / "is the door locked")
+        (
+            "turn on the garden light",
+            "is the garden light on",
+            "Did you mean: turn on the garden light, or is the garden light on?",
+        ),
+    ],
+)
+def test_a_first_reading_that_does_something_else_is_asked_back(
+    home: tuple[IntentHandler, Sent], heard: str, first_reading: str, question: str
+) -> None:
+    handler, sent = home
+    plan = handler.understand(heard, "sat", first_reading=first_reading)
+    assert plan.answer == question
+    assert handler.carry_out(plan).publishes == [] and sent == []
+
+
+@pytest.mark.parametrize(
+    "first_reading",
+    [
+        "Turn on the garden light",  # the same command, written otherwise
+        "Turn on the",  # nothing the grammar makes out
+        "The garden light.",  # says what, not what to do
+    ],
+)
+def test_a_first_reading_that_agrees_or_does_nothing_is_acted_on(
+    home: tuple[IntentHandler, Sent], first_reading: str
+) -> None:
+    handler, sent = home
+    outcome = handler.carry_out(
+        handler.understand("turn on the garden light", "sat", first_reading=first_reading)
+    )
+    assert outcome.publishes and sent == [("home/garden_light/set", "ON")]
+
+
+def test_a_first_reading_does_not_touch_a_question_of_state(
+    home: tuple[IntentHandler, Sent],
+) -> None:
+    handler, _ = home
+    plain = handler.understand("is the garden light on")
+    assert handler.understand("turn off the garden light").publishes  # the reading would act
+    read = handler.understand("is the garden light on", first_reading="turn off the garden light")
+    assert read == plain
+
+
+def test_a_retried_decode_keeps_what_the_short_window_said(
+    engine: WhisperEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    audio = pcm16_to_float(piper_speech("turn off the kitchen light"))
+    plain = engine.transcribe_sync(audio, "en")
+    assert not plain.retried_full_window and plain.first_reading == ""
+    judge = engine._judge
+    monkeypatch.setattr(engine, "_judge", lambda *args: (judge(*args)[0], True))
+    retried = engine.transcribe_sync(audio, "en")
+    assert retried.retried_full_window and retried.window_s == 30
+    assert retried.first_reading == plain.text
+    assert "off the kitchen light" in retried.text.lower()
+
+
+async def test_a_run_whose_two_readings_disagree_asks_and_publishes_nothing() -> None:
+    stt = FakeStt("turn off the kitchen light")
+    stt.first_reading = "turn on the kitchen light"
+    published = Published()
+    services = fake_services(stt, FakeTts(), published=published)
+    request = RunRequest(Step.STT, Step.INTENT, "test", vad=False, device_id="kitchen")
+    ran = Run(services, RecordingPeer([b"\0" * 4096] * 4, True, node_id="kitchen"), request)
+    await bounded(ran.execute(), 10)
+    assert published.messages == []
+    assert ran.result.answer is not None
+    assert ran.result.answer.text == (
+        "Did you mean: turn off the kitchen light, or turn on the kitchen light?"
+    )
+
+    stt.first_reading = "turn off the kitchen light."
+    await bounded(Run(services, RecordingPeer([b"\0" * 4096] * 4, True), request).execute(), 10)
+    assert published.messages == [("zigbee2mqtt/kitchen_light/set", json.dumps({"state": "OFF"}))]
